@@ -1,0 +1,89 @@
+# Proxilion build.  `make` builds every program into $(BUILD)/; `make test`
+# builds and runs the whole suite; `make test-sanitize` runs it under ASan+UBSan.
+#
+# Layout: every src/**/*.c except the per-program main.c files goes into one
+# static library, so tests link exactly the code the programs run.  Each
+# program (gateway, load generator, ...) declares itself in mk/<name>.mk.
+
+BUILD   ?= build
+SAN     ?= 0
+CC      ?= gcc
+PYTHON  ?= python3
+
+PKGS      := libh2o-evloop libcjson yaml-0.1 hiredis libhs openssl
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-align \
+        -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wundef \
+        -Wvla -Wwrite-strings -Wno-missing-field-initializers
+
+OPT ?= -O2
+ifeq ($(SAN),1)
+OPT    := -O1
+SANFL  := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+CPPFLAGS += -Isrc -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -MMD -MP
+CFLAGS   += -std=c11 $(OPT) -g $(WARN) -pthread $(SANFL) $(PKG_CFLAGS)
+LDFLAGS  += -pthread $(SANFL)
+LDLIBS   += $(PKG_LIBS) -lhttp_parser -lm
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CPPFLAGS += -DPX_VERSION='"$(VERSION)"' -DPX_GIT_REV='"$(GIT_REV)"'
+
+MAINS    := $(wildcard src/*/main.c)
+LIB_SRCS := $(filter-out $(MAINS),$(shell find src -name '*.c' | sort))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libproxilion.a
+
+TEST_SRCS := $(shell find tests -name '*.c' | sort)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BIN  := $(BUILD)/tests/proxilion-tests
+
+PROGRAMS :=
+include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all deps run test test-sanitize bench clean
+all: $(PROGRAMS)
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/tests/%.o: CFLAGS += $(shell pkg-config --cflags criterion)
+$(TEST_BIN): $(TEST_OBJS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $(TEST_OBJS) $(LIB) -o $@ $(shell pkg-config --libs criterion) $(LDLIBS)
+
+# The suite runs the real programs over loopback; it finds them (and the rule
+# files, and the optional eval corpora) through these variables.
+TEST_ENV = PX_GATEWAY_BIN=$(abspath $(BUILD)/proxilion-gateway) \
+           PX_LOAD_BIN=$(abspath $(BUILD)/proxilion-load) \
+           PX_RULES_DIR=$(abspath rules) \
+           PX_EVAL_DIR=$(abspath ../shared/eval) \
+           PX_SRC_DIR=$(abspath .)
+
+CRITERION_FLAGS ?= --jobs 2
+
+test: deps $(PROGRAMS) $(TEST_BIN)
+	@$(TEST_ENV) $(TEST_BIN) $(CRITERION_FLAGS)
+
+SHELL := /bin/bash
+
+test-sanitize: deps
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build/san test
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

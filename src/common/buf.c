@@ -1,0 +1,173 @@
+#include "common/buf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void px_buf_free(px_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+}
+
+void px_buf_reset(px_buf *b)
+{
+    b->len = 0;
+    b->oom = 0;
+    if (b->data != NULL)
+        b->data[0] = '\0';
+}
+
+int px_buf_reserve(px_buf *b, size_t extra)
+{
+    if (b->oom)
+        return -1;
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->oom = 1;
+        return -1;
+    }
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(b->data, cap);
+    if (p == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+void px_buf_append(px_buf *b, const void *p, size_t n)
+{
+    if (px_buf_reserve(b, n) != 0)
+        return;
+    if (n != 0)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void px_buf_puts(px_buf *b, const char *s)
+{
+    px_buf_append(b, s, strlen(s));
+}
+
+void px_buf_putc(px_buf *b, char c)
+{
+    px_buf_append(b, &c, 1);
+}
+
+void px_buf_vprintf(px_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    if (n < 0) {
+        va_end(ap2);
+        return;
+    }
+    if ((size_t)n < sizeof(tmp)) {
+        px_buf_append(b, tmp, (size_t)n);
+    } else if (px_buf_reserve(b, (size_t)n) == 0) {
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+}
+
+void px_buf_printf(px_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    px_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid.
+ * Rejects overlongs, surrogates and code points above U+10FFFF. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+void px_buf_json_str(px_buf *b, const char *str, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    if (px_buf_reserve(b, n + 2) != 0)
+        return;
+    px_buf_putc(b, '"');
+    size_t i = 0;
+    while (i < n) {
+        /* Copy the longest run that needs no escaping in one go. */
+        size_t j = i;
+        while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
+            j++;
+        if (j > i) {
+            px_buf_append(b, s + i, j - i);
+            i = j;
+            continue;
+        }
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t l = utf8_seq_len(s + i, n - i);
+            if (l == 0) {
+                px_buf_puts(b, "\\ufffd");
+                i++;
+            } else {
+                px_buf_append(b, s + i, l);
+                i += l;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"': px_buf_puts(b, "\\\""); break;
+        case '\\': px_buf_puts(b, "\\\\"); break;
+        case '\n': px_buf_puts(b, "\\n"); break;
+        case '\r': px_buf_puts(b, "\\r"); break;
+        case '\t': px_buf_puts(b, "\\t"); break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            px_buf_append(b, esc, 6);
+        }
+        }
+        i++;
+    }
+    px_buf_putc(b, '"');
+}
