@@ -42,11 +42,16 @@ TEST_SRCS := $(shell find tests -name '*.c' | sort)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BIN  := $(BUILD)/tests/proxilion-tests
 
+# Fragments append to PROGRAMS (binaries `make` builds) and BENCHES (targets
+# `make bench` runs, each printing a ratio against a reference run).
 PROGRAMS :=
+BENCHES  :=
 include $(sort $(wildcard mk/*.mk))
 
 .PHONY: all deps run test test-sanitize bench clean
 all: $(PROGRAMS)
+
+bench: $(BENCHES)
 
 deps:
 	@./scripts/install-deps.sh
