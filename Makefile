@@ -56,19 +56,28 @@ bench: $(BENCHES)
 deps:
 	@./scripts/install-deps.sh
 
+# Quiet by default; `make V=1` shows full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC    $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/obj/tests/%.o: CFLAGS += $(shell pkg-config --cflags criterion)
 $(TEST_BIN): $(TEST_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $(TEST_OBJS) $(LIB) -o $@ $(shell pkg-config --libs criterion) $(LDLIBS)
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(CC) $(LDFLAGS) $(TEST_OBJS) $(LIB) -o $@ $(shell pkg-config --libs criterion) $(LDLIBS)
 
 # The suite runs the real programs over loopback; it finds them (and the rule
 # files, and the optional eval corpora) through these variables.

@@ -1,0 +1,135 @@
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static _Atomic int g_level = PX_LOG_INFO;
+static _Atomic int g_format = PX_LOG_JSON;
+static _Thread_local px_buf t_line = PX_BUF_INIT;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
+
+void px_log_configure(px_log_level level, px_log_format format)
+{
+    atomic_store(&g_level, (int)level);
+    atomic_store(&g_format, (int)format);
+}
+
+int px_log_enabled(px_log_level level)
+{
+    return (int)level >= atomic_load_explicit(&g_level, memory_order_relaxed) && level != PX_LOG_OFF;
+}
+
+const char *px_log_level_name(px_log_level level)
+{
+    return (unsigned)level < sizeof(level_names) / sizeof(level_names[0]) ? level_names[level] : "?";
+}
+
+static void put_time(px_buf *b)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char t[40];
+    size_t n = strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(t + n, sizeof(t) - n, ".%06ldZ", ts.tv_nsec / 1000);
+    px_buf_puts(b, t);
+}
+
+px_buf *px_log_begin(px_log_level level, const char *msg)
+{
+    if (!px_log_enabled(level))
+        return NULL;
+    px_buf *b = &t_line;
+    px_buf_reset(b);
+    if (atomic_load_explicit(&g_format, memory_order_relaxed) == PX_LOG_JSON) {
+        px_buf_puts(b, "{\"time\":\"");
+        put_time(b);
+        px_buf_printf(b, "\",\"level\":\"%s\",\"msg\":", px_log_level_name(level));
+        px_buf_json_str(b, msg, strlen(msg));
+    } else {
+        put_time(b);
+        px_buf_printf(b, " %-5s %s", px_log_level_name(level), msg);
+    }
+    return b;
+}
+
+static int is_json(void)
+{
+    return atomic_load_explicit(&g_format, memory_order_relaxed) == PX_LOG_JSON;
+}
+
+void px_log_field_strn(px_buf *b, const char *key, const char *val, size_t n)
+{
+    if (b == NULL)
+        return;
+    if (is_json()) {
+        px_buf_printf(b, ",\"%s\":", key);
+        if (val == NULL)
+            px_buf_puts(b, "null");
+        else
+            px_buf_json_str(b, val, n);
+    } else {
+        px_buf_printf(b, " %s=", key);
+        if (val == NULL)
+            px_buf_puts(b, "-");
+        else
+            px_buf_json_str(b, val, n); /* quoted and escaped: one event per line */
+    }
+}
+
+void px_log_field_str(px_buf *b, const char *key, const char *val)
+{
+    px_log_field_strn(b, key, val, val != NULL ? strlen(val) : 0);
+}
+
+void px_log_field_int(px_buf *b, const char *key, long long val)
+{
+    if (b == NULL)
+        return;
+    px_buf_printf(b, is_json() ? ",\"%s\":%lld" : " %s=%lld", key, val);
+}
+
+void px_log_field_double(px_buf *b, const char *key, double val)
+{
+    if (b == NULL)
+        return;
+    px_buf_printf(b, is_json() ? ",\"%s\":%.1f" : " %s=%.1f", key, val);
+}
+
+void px_log_end(px_buf *b)
+{
+    if (b == NULL)
+        return;
+    px_buf_puts(b, is_json() ? "}\n" : "\n");
+    if (b->oom)
+        return;
+    /* One write per line: atomic for pipes up to PIPE_BUF and in practice
+     * for terminals and files, so lines from workers do not interleave. */
+    const char *p = b->data;
+    size_t left = b->len;
+    while (left > 0) {
+        ssize_t w = write(STDERR_FILENO, p, left);
+        if (w <= 0)
+            break;
+        p += w;
+        left -= (size_t)w;
+    }
+}
+
+void px_log(px_log_level level, const char *fmt, ...)
+{
+    if (!px_log_enabled(level))
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    px_log_end(px_log_begin(level, msg));
+}

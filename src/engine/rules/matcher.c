@@ -1,0 +1,507 @@
+#include "engine/rules/matcher.h"
+
+#include <hs.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/normalize/shell.h"
+
+typedef enum expr_role {
+    ROLE_PROGRAMS,
+    ROLE_MATCH,
+    ROLE_PATH,
+    ROLE_ALL,
+    ROLE_UNLESS,
+} expr_role;
+
+typedef struct expr_info {
+    int       rule;
+    expr_role role;
+} expr_info;
+
+/* Per rule: where its expressions sit in the table. */
+typedef struct rule_exprs {
+    int all_first, nall;
+    int unless_first, nunless;
+    /* Concrete globs (home prefixes expanded) for wildcard intersection. */
+    char **globs;
+    int    nglobs;
+} rule_exprs;
+
+struct px_matcher {
+    const px_ruleset *rs;
+    hs_database_t    *db;
+    expr_info        *exprs;
+    int               nexprs;
+    rule_exprs       *rx;
+    int              *path_rules;  /* rules with paths, for wildcard arguments */
+    int               npath_rules;
+};
+
+struct px_match_scratch {
+    hs_scratch_t *hs;
+    uint64_t     *hitbits;    /* one bit per expression, cleared per text */
+    int          *hitlist;    /* expressions hit in the current text */
+    int           nhit;
+    uint32_t     *rule_gen;   /* rule evaluated in generation N already */
+    uint32_t      gen;
+    int           nexprs;
+    int           nwords;
+};
+
+/* Home directories, as a shell command may spell them. */
+static const char *const home_prefixes[] = {"~", "/home/*", "/root", "/Users/*", "$HOME", "${HOME}"};
+#define NHOME (sizeof(home_prefixes) / sizeof(home_prefixes[0]))
+
+static int put(char *out, size_t outlen, size_t *o, const char *s)
+{
+    size_t l = strlen(s);
+    if (*o + l + 1 > outlen)
+        return -1;
+    memcpy(out + *o, s, l + 1);
+    *o += l;
+    return 0;
+}
+
+/* Path globs name a file the way a command line would show it:
+ *   ~/x      any home directory (~, $HOME, /home/USER, /root, /Users/USER)
+ *   **\/x    x under any directory (or bare)
+ *   * ? [..] within one path segment
+ * The regex requires a token boundary before the path and, unless the glob
+ * ends in a wildcard, a boundary after it, so /etc/shadow does not match
+ * /etc/shadowsocks. */
+int px_path_glob_to_regex(const char *g, char *out, size_t outlen)
+{
+    size_t o = 0;
+    const char *lb = "(?:^|[\\s'\"=:<>(@,;|&`])";
+    if (strncmp(g, "~/", 2) == 0) {
+        if (put(out, outlen, &o, lb) || put(out, outlen, &o, "(?:~|\\$HOME|\\$\\{HOME\\}|/home/[^/\\s]*|/root|/Users/[^/\\s]*)/"))
+            return -1;
+        g += 2;
+    } else if (strncmp(g, "**/", 3) == 0) {
+        if (put(out, outlen, &o, "(?:(?:^|[\\s'\"=:<>(@,;|&`])(?:[^\\s'\"]*/)?|/)"))
+            return -1;
+        g += 3;
+    } else {
+        if (put(out, outlen, &o, lb))
+            return -1;
+    }
+    int ends_wild = 0;
+    for (; *g != '\0'; g++) {
+        char tmp[8];
+        ends_wild = 0;
+        if (*g == '*') {
+            if (put(out, outlen, &o, "[^/\\s'\"]*"))
+                return -1;
+            ends_wild = 1;
+            continue;
+        }
+        if (*g == '?') {
+            if (put(out, outlen, &o, "[^/\\s'\"]"))
+                return -1;
+            continue;
+        }
+        if (*g == '[') {
+            const char *close = strchr(g + 1, ']');
+            if (close == NULL)
+                return -1;
+            size_t l = (size_t)(close - g + 1);
+            if (o + l + 2 > outlen)
+                return -1;
+            out[o++] = '[';
+            const char *p = g + 1;
+            if (*p == '!') {
+                out[o++] = '^';
+                p++;
+            }
+            memcpy(out + o, p, (size_t)(close - p + 1));
+            o += (size_t)(close - p + 1);
+            out[o] = '\0';
+            g = close;
+            continue;
+        }
+        if (strchr("\\.^$|()+{}", *g) != NULL)
+            snprintf(tmp, sizeof(tmp), "\\%c", *g);
+        else
+            snprintf(tmp, sizeof(tmp), "%c", *g);
+        if (put(out, outlen, &o, tmp))
+            return -1;
+    }
+    if (!ends_wild && put(out, outlen, &o, "(?:$|[\\s'\"/;|&<>),:`])"))
+        return -1;
+    return 0;
+}
+
+/* Program names: `python*` style globs over the first word of a command line. */
+static int programs_to_regex(const px_strlist *l, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (put(out, outlen, &o, "^(?:"))
+        return -1;
+    for (int i = 0; i < l->n; i++) {
+        if (i > 0 && put(out, outlen, &o, "|"))
+            return -1;
+        for (const char *p = l->v[i]; *p != '\0'; p++) {
+            char tmp[16];
+            if (*p == '*')
+                snprintf(tmp, sizeof(tmp), "[^\\s/]*");
+            else if (*p == '?')
+                snprintf(tmp, sizeof(tmp), "[^\\s/]");
+            else if (strchr("\\.^$|()[]+{}", *p) != NULL)
+                snprintf(tmp, sizeof(tmp), "\\%c", *p);
+            else
+                snprintf(tmp, sizeof(tmp), "%c", *p);
+            if (put(out, outlen, &o, tmp))
+                return -1;
+        }
+    }
+    return put(out, outlen, &o, ")(?:\\s|$)");
+}
+
+typedef struct build {
+    char       **pats;
+    unsigned    *flags;
+    unsigned    *ids;
+    expr_info   *info;
+    int          n, cap;
+} build;
+
+static int build_add(build *b, const char *pat, int rule, expr_role role)
+{
+    if (b->n == b->cap) {
+        int cap = b->cap ? b->cap * 2 : 256;
+        char **p = realloc(b->pats, (size_t)cap * sizeof(*p));
+        if (p == NULL)
+            return -1;
+        b->pats = p;
+        unsigned *f = realloc(b->flags, (size_t)cap * sizeof(*f));
+        if (f == NULL)
+            return -1;
+        b->flags = f;
+        unsigned *id = realloc(b->ids, (size_t)cap * sizeof(*id));
+        if (id == NULL)
+            return -1;
+        b->ids = id;
+        expr_info *in = realloc(b->info, (size_t)cap * sizeof(*in));
+        if (in == NULL)
+            return -1;
+        b->info = in;
+        b->cap = cap;
+    }
+    if ((b->pats[b->n] = strdup(pat)) == NULL)
+        return -1;
+    /* SINGLEMATCH: we only need to know that an expression fired once per
+     * text, which also lets Hyperscan stop tracking it early. */
+    b->flags[b->n] = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+    b->ids[b->n] = (unsigned)b->n;
+    b->info[b->n].rule = rule;
+    b->info[b->n].role = role;
+    b->n++;
+    return 0;
+}
+
+static void build_free(build *b)
+{
+    for (int i = 0; i < b->n; i++)
+        free(b->pats[i]);
+    free(b->pats);
+    free(b->flags);
+    free(b->ids);
+}
+
+static int add_globs(rule_exprs *rx, const char *g)
+{
+    int n = strncmp(g, "~/", 2) == 0 ? (int)NHOME : 1;
+    char **v = realloc(rx->globs, (size_t)(rx->nglobs + n) * sizeof(char *));
+    if (v == NULL)
+        return -1;
+    rx->globs = v;
+    for (int i = 0; i < n; i++) {
+        char buf[1024];
+        if (n > 1)
+            snprintf(buf, sizeof(buf), "%s%s", home_prefixes[i], g + 1);
+        else
+            snprintf(buf, sizeof(buf), "%s", strncmp(g, "**/", 3) == 0 ? g + 3 : g);
+        if ((rx->globs[rx->nglobs] = strdup(buf)) == NULL)
+            return -1;
+        rx->nglobs++;
+    }
+    return 0;
+}
+
+void px_matcher_destroy(px_matcher *m)
+{
+    if (m == NULL)
+        return;
+    hs_free_database(m->db);
+    if (m->rx != NULL)
+        for (int i = 0; i < m->rs->nrules; i++) {
+            for (int k = 0; k < m->rx[i].nglobs; k++)
+                free(m->rx[i].globs[k]);
+            free(m->rx[i].globs);
+        }
+    free(m->rx);
+    free(m->exprs);
+    free(m->path_rules);
+    free(m);
+}
+
+px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
+{
+    px_matcher *m = calloc(1, sizeof(*m));
+    build b = {0};
+    char re[4096];
+    if (m == NULL)
+        goto oom;
+    m->rs = rs;
+    m->rx = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(*m->rx));
+    m->path_rules = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(int));
+    if (m->rx == NULL || m->path_rules == NULL)
+        goto oom;
+    for (int r = 0; r < rs->nrules; r++) {
+        const px_rule *rule = &rs->rules[r];
+        rule_exprs *rx = &m->rx[r];
+        if (rule->programs.n > 0) {
+            if (programs_to_regex(&rule->programs, re, sizeof(re)) != 0) {
+                snprintf(err, errlen, "%s:%d: rule %s: program list too long", rule->file, rule->line, rule->id);
+                goto fail;
+            }
+            if (build_add(&b, re, r, ROLE_PROGRAMS) != 0)
+                goto oom;
+        }
+        for (int i = 0; i < rule->match.n; i++)
+            if (build_add(&b, rule->match.v[i], r, ROLE_MATCH) != 0)
+                goto oom;
+        for (int i = 0; i < rule->paths.n; i++) {
+            if (px_path_glob_to_regex(rule->paths.v[i], re, sizeof(re)) != 0) {
+                snprintf(err, errlen, "%s:%d: rule %s: bad path glob '%s'", rule->file, rule->line, rule->id,
+                         rule->paths.v[i]);
+                goto fail;
+            }
+            if (build_add(&b, re, r, ROLE_PATH) != 0 || add_globs(rx, rule->paths.v[i]) != 0)
+                goto oom;
+        }
+        if (rule->paths.n > 0)
+            m->path_rules[m->npath_rules++] = r;
+        rx->all_first = b.n;
+        rx->nall = rule->all.n;
+        for (int i = 0; i < rule->all.n; i++)
+            if (build_add(&b, rule->all.v[i], r, ROLE_ALL) != 0)
+                goto oom;
+        rx->unless_first = b.n;
+        rx->nunless = rule->unless.n;
+        for (int i = 0; i < rule->unless.n; i++)
+            if (build_add(&b, rule->unless.v[i], r, ROLE_UNLESS) != 0)
+                goto oom;
+    }
+    if (b.n == 0) {
+        snprintf(err, errlen, "no rules to compile");
+        goto fail;
+    }
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile_multi((const char *const *)b.pats, b.flags, b.ids, (unsigned)b.n, HS_MODE_BLOCK, NULL, &m->db,
+                         &cerr) != HS_SUCCESS) {
+        int at = cerr != NULL ? cerr->expression : -1;
+        if (at >= 0 && at < b.n) {
+            const px_rule *rule = &rs->rules[b.info[at].rule];
+            snprintf(err, errlen, "%s:%d: rule %s: bad regex '%s': %s", rule->file, rule->line, rule->id,
+                     b.pats[at], cerr->message);
+        } else {
+            snprintf(err, errlen, "hyperscan: %s", cerr != NULL ? cerr->message : "compile failed");
+        }
+        hs_free_compile_error(cerr);
+        goto fail;
+    }
+    m->exprs = b.info;
+    m->nexprs = b.n;
+    b.info = NULL;
+    build_free(&b);
+    return m;
+oom:
+    snprintf(err, errlen, "out of memory compiling rules");
+fail:
+    build_free(&b);
+    free(b.info);
+    px_matcher_destroy(m);
+    return NULL;
+}
+
+int px_matcher_expression_count(const px_matcher *m)
+{
+    return m->nexprs;
+}
+
+px_match_scratch *px_match_scratch_create(const px_matcher *m)
+{
+    px_match_scratch *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    s->nexprs = m->nexprs;
+    s->nwords = (m->nexprs + 63) / 64;
+    s->hitbits = calloc((size_t)s->nwords, sizeof(uint64_t));
+    s->hitlist = calloc((size_t)m->nexprs, sizeof(int));
+    s->rule_gen = calloc((size_t)(m->rs->nrules ? m->rs->nrules : 1), sizeof(uint32_t));
+    if (s->hitbits == NULL || s->hitlist == NULL || s->rule_gen == NULL ||
+        hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) {
+        px_match_scratch_destroy(s);
+        return NULL;
+    }
+    return s;
+}
+
+void px_match_scratch_destroy(px_match_scratch *s)
+{
+    if (s == NULL)
+        return;
+    hs_free_scratch(s->hs);
+    free(s->hitbits);
+    free(s->hitlist);
+    free(s->rule_gen);
+    free(s);
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    (void)from;
+    (void)to;
+    (void)flags;
+    px_match_scratch *s = ctx;
+    uint64_t bit = 1ULL << (id & 63);
+    if (!(s->hitbits[id >> 6] & bit)) {
+        s->hitbits[id >> 6] |= bit;
+        s->hitlist[s->nhit++] = (int)id;
+    }
+    return 0;
+}
+
+static int hit(const px_match_scratch *s, int id)
+{
+    return (s->hitbits[id >> 6] >> (id & 63)) & 1;
+}
+
+static int has_wildcard(const char *s)
+{
+    return strpbrk(s, "*?[") != NULL;
+}
+
+/* Does any wildcard argument of the command reach one of the rule's globs? */
+static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
+{
+    const rule_exprs *rx = &m->rx[r];
+    for (int a = 1; a < c->argc; a++) {
+        const char *arg = c->argv[a];
+        if (!has_wildcard(arg))
+            continue;
+        for (int g = 0; g < rx->nglobs; g++) {
+            if (px_glob_intersects(rx->globs[g], arg))
+                return 1;
+            /* Relative globs (from **\/x) may sit at any directory level. */
+            if (rx->globs[g][0] != '/' && rx->globs[g][0] != '~' && rx->globs[g][0] != '$')
+                for (const char *p = strchr(arg, '/'); p != NULL; p = strchr(p + 1, '/'))
+                    if (px_glob_intersects(rx->globs[g], p + 1))
+                        return 1;
+        }
+    }
+    return 0;
+}
+
+/* The rule's logic on one scanned text; see rule.h. */
+static int rule_fires(const px_matcher *m, const px_match_scratch *s, int r, const px_actions *act, int t,
+                      int fs_op, int wildcard_hit)
+{
+    const px_rule *rule = &m->rs->rules[r];
+    const px_text *tx = &act->texts[t];
+    if (!(rule->on & (1u << tx->kind)))
+        return 0;
+    if (rule->ops != 0 && (tx->kind != PX_TEXT_PATH || fs_op < 0 || !(rule->ops & (1u << fs_op))))
+        return 0;
+    const px_cmd *cmd = tx->cmd >= 0 && tx->cmd < act->ncmds ? &act->cmds[tx->cmd] : NULL;
+    if (rule->sudo && (cmd == NULL || !(cmd->flags & PX_CMD_SUDO)))
+        return 0;
+    int prog = rule->programs.n == 0, match = rule->match.n == 0, path = rule->paths.n == 0 || wildcard_hit;
+    for (int i = 0; i < s->nhit; i++) {
+        const expr_info *e = &m->exprs[s->hitlist[i]];
+        if (e->rule != r)
+            continue;
+        if (e->role == ROLE_PROGRAMS)
+            prog = prog || tx->kind == PX_TEXT_CMD;
+        else if (e->role == ROLE_MATCH)
+            match = 1;
+        else if (e->role == ROLE_PATH)
+            path = 1;
+    }
+    if (!prog || !match || !path)
+        return 0;
+    const rule_exprs *rx = &m->rx[r];
+    for (int i = 0; i < rx->nall; i++)
+        if (!hit(s, rx->all_first + i))
+            return 0;
+    for (int i = 0; i < rx->nunless; i++)
+        if (hit(s, rx->unless_first + i))
+            return 0;
+    return 1;
+}
+
+static int push_hit(px_arena *a, px_match_hit **hits, int *n, int *cap, int rule, int text)
+{
+    if (*n == *cap) {
+        int nc = *cap ? *cap * 2 : 16;
+        px_match_hit *h = px_arena_grow(a, *hits, (size_t)*n, (size_t)nc, sizeof(**hits));
+        if (h == NULL)
+            return -1;
+        *hits = h;
+        *cap = nc;
+    }
+    (*hits)[*n].rule = rule;
+    (*hits)[*n].text = text;
+    (*n)++;
+    return 0;
+}
+
+int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *act, int fs_op, px_arena *a,
+                   px_match_hit **hits)
+{
+    int n = 0, cap = 0;
+    *hits = NULL;
+    for (int t = 0; t < act->ntexts; t++) {
+        const px_text *tx = &act->texts[t];
+        for (int i = 0; i < s->nhit; i++)
+            s->hitbits[s->hitlist[i] >> 6] = 0;
+        s->nhit = 0;
+        if (++s->gen == 0) {
+            memset(s->rule_gen, 0, (size_t)m->rs->nrules * sizeof(uint32_t));
+            s->gen = 1;
+        }
+        if (tx->len > 0 && hs_scan(m->db, tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
+            return -1;
+        /* Wildcard arguments (cat /home/USER/.ss?/id_*) can name a sensitive
+         * file without spelling it; decide those by glob intersection. */
+        const px_cmd *cmd = tx->kind == PX_TEXT_CMD && tx->cmd >= 0 && tx->cmd < act->ncmds ? &act->cmds[tx->cmd] : NULL;
+        int wild = cmd != NULL && has_wildcard(tx->s);
+        for (int i = 0; i < s->nhit; i++) {
+            const expr_info *e = &m->exprs[s->hitlist[i]];
+            if (e->role == ROLE_ALL || e->role == ROLE_UNLESS || s->rule_gen[e->rule] == s->gen)
+                continue;
+            s->rule_gen[e->rule] = s->gen;
+            int wh = wild && m->rx[e->rule].nglobs > 0 && wildcard_path_hit(m, e->rule, cmd);
+            if (rule_fires(m, s, e->rule, act, t, fs_op, wh) && push_hit(a, hits, &n, &cap, e->rule, t) != 0)
+                return -1;
+        }
+        if (!wild)
+            continue;
+        for (int i = 0; i < m->npath_rules; i++) {
+            int r = m->path_rules[i];
+            if (s->rule_gen[r] == s->gen || !wildcard_path_hit(m, r, cmd))
+                continue;
+            s->rule_gen[r] = s->gen;
+            if (rule_fires(m, s, r, act, t, fs_op, 1) && push_hit(a, hits, &n, &cap, r, t) != 0)
+                return -1;
+        }
+    }
+    for (int i = 0; i < s->nhit; i++)
+        s->hitbits[s->hitlist[i] >> 6] = 0;
+    s->nhit = 0;
+    return n;
+}

@@ -1,0 +1,308 @@
+/* In-memory session store: bounded, TTL, least-recently-used eviction.
+ *
+ * Sessions hash into independent shards, each with its own mutex, hash
+ * table and LRU list, so workers rarely contend.  Each shard holds at most
+ * max_entries / SHARDS sessions; inserting into a full shard evicts its
+ * least recently used one.  A session expires ttl seconds after its last
+ * accepted request (requests refused because the session is terminated do
+ * not extend it, so a termination lasts exactly one TTL). */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session/store.h"
+
+#define SHARDS 64
+
+typedef struct msession msession;
+struct msession {
+    msession *hnext;
+    msession *prev, *next;   /* LRU: head = most recent */
+    uint64_t  hash;
+    char     *id;
+    double    created;
+    double    expires;
+    int       terminated;
+    uint64_t  total;
+    double    times[PX_SESSION_MAX_TIMES];   /* ring */
+    int       ntimes, times_head;
+    double    tactic_first[PX_TACTIC_COUNT];
+    char     *targets[PX_SESSION_MAX_TARGETS];
+    int       ntargets;
+    double    scores[PX_SESSION_MAX_SCORES]; /* ring */
+    int       nscores, scores_head;
+};
+
+typedef struct shard {
+    pthread_mutex_t lock;
+    msession      **buckets;
+    size_t          nbuckets;
+    size_t          count;
+    size_t          cap;
+    msession       *head, *tail;
+} shard;
+
+typedef struct mem_store {
+    px_store       base;
+    shard          shards[SHARDS];
+    double         ttl;
+    _Atomic long   active;
+} mem_store;
+
+struct px_store_worker {
+    mem_store *s;
+};
+
+/* FNV-1a: sessions ids are short; this is not exposed to hash flooding
+ * beyond one shard's chains, which the per-shard cap bounds. */
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void lru_unlink(shard *sh, msession *e)
+{
+    if (e->prev != NULL)
+        e->prev->next = e->next;
+    else
+        sh->head = e->next;
+    if (e->next != NULL)
+        e->next->prev = e->prev;
+    else
+        sh->tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void lru_push_front(shard *sh, msession *e)
+{
+    e->prev = NULL;
+    e->next = sh->head;
+    if (sh->head != NULL)
+        sh->head->prev = e;
+    sh->head = e;
+    if (sh->tail == NULL)
+        sh->tail = e;
+}
+
+static void session_free(msession *e)
+{
+    for (int i = 0; i < e->ntargets; i++)
+        free(e->targets[i]);
+    free(e->id);
+    free(e);
+}
+
+static void remove_entry(mem_store *s, shard *sh, msession *e)
+{
+    msession **pp = &sh->buckets[e->hash % sh->nbuckets];
+    while (*pp != NULL && *pp != e)
+        pp = &(*pp)->hnext;
+    if (*pp == e)
+        *pp = e->hnext;
+    lru_unlink(sh, e);
+    sh->count--;
+    atomic_fetch_sub(&s->active, 1);
+    session_free(e);
+}
+
+static msession *lookup(mem_store *s, shard *sh, const char *id, uint64_t h, double now)
+{
+    for (msession *e = sh->buckets[h % sh->nbuckets]; e != NULL; e = e->hnext) {
+        if (e->hash == h && strcmp(e->id, id) == 0) {
+            if (e->expires <= now) {
+                remove_entry(s, sh, e);
+                return NULL;
+            }
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static msession *insert(mem_store *s, shard *sh, const char *id, uint64_t h, double now)
+{
+    /* Drop expired sessions from the cold end first, then evict LRU if full. */
+    while (sh->tail != NULL && sh->tail->expires <= now)
+        remove_entry(s, sh, sh->tail);
+    if (sh->count >= sh->cap && sh->tail != NULL)
+        remove_entry(s, sh, sh->tail);
+    msession *e = calloc(1, sizeof(*e));
+    if (e == NULL || (e->id = strdup(id)) == NULL) {
+        free(e);
+        return NULL;
+    }
+    e->hash = h;
+    e->created = now;
+    e->hnext = sh->buckets[h % sh->nbuckets];
+    sh->buckets[h % sh->nbuckets] = e;
+    lru_push_front(sh, e);
+    sh->count++;
+    atomic_fetch_add(&s->active, 1);
+    return e;
+}
+
+static void fill_state(const msession *e, px_session_state *st)
+{
+    st->available = 1;
+    st->created = e->created;
+    st->total_requests = e->total;
+    st->ntimes = e->ntimes;
+    for (int i = 0; i < e->ntimes; i++)
+        st->times[i] = e->times[(e->times_head + PX_SESSION_MAX_TIMES - e->ntimes + i) % PX_SESSION_MAX_TIMES];
+    memcpy(st->tactic_first_seen, e->tactic_first, sizeof(st->tactic_first_seen));
+    st->distinct_targets = e->ntargets;
+    st->nscores = e->nscores;
+    for (int i = 0; i < e->nscores; i++)
+        st->scores[i] = e->scores[(e->scores_head + PX_SESSION_MAX_SCORES - e->nscores + i) % PX_SESSION_MAX_SCORES];
+}
+
+static void mem_record(px_store_worker *w, const px_session_event *ev, px_session_state *st, px_store_cb cb,
+                       void *ctx)
+{
+    mem_store *s = w->s;
+    uint64_t h = hash_id(ev->session_id);
+    shard *sh = &s->shards[h % SHARDS];
+    memset(st, 0, sizeof(*st));
+    pthread_mutex_lock(&sh->lock);
+    msession *e = lookup(s, sh, ev->session_id, h, ev->now);
+    if (e == NULL) {
+        e = insert(s, sh, ev->session_id, h, ev->now);
+        st->is_new = 1;
+    }
+    if (e == NULL) {
+        pthread_mutex_unlock(&sh->lock);
+        cb(ctx, -1);
+        return;
+    }
+    lru_unlink(sh, e);
+    lru_push_front(sh, e);
+    if (e->terminated) {
+        /* Refused requests are not activity: report, change nothing. */
+        st->terminated = 1;
+        fill_state(e, st);
+        pthread_mutex_unlock(&sh->lock);
+        cb(ctx, 0);
+        return;
+    }
+    e->expires = ev->now + s->ttl;
+    e->total++;
+    e->times[e->times_head] = ev->now;
+    e->times_head = (e->times_head + 1) % PX_SESSION_MAX_TIMES;
+    if (e->ntimes < PX_SESSION_MAX_TIMES)
+        e->ntimes++;
+    for (int t = 0; t < PX_TACTIC_COUNT; t++)
+        if ((ev->tactics & (1u << t)) && e->tactic_first[t] == 0)
+            e->tactic_first[t] = ev->now;
+    for (int i = 0; i < ev->ntargets && e->ntargets < PX_SESSION_MAX_TARGETS; i++) {
+        int seen = 0;
+        for (int k = 0; k < e->ntargets && !seen; k++)
+            seen = strcmp(e->targets[k], ev->targets[i]) == 0;
+        if (!seen && (e->targets[e->ntargets] = strdup(ev->targets[i])) != NULL)
+            e->ntargets++;
+    }
+    fill_state(e, st);
+    pthread_mutex_unlock(&sh->lock);
+    cb(ctx, 0);
+}
+
+static void mem_finish(px_store_worker *w, const char *session_id, double score, int terminate, double now)
+{
+    mem_store *s = w->s;
+    uint64_t h = hash_id(session_id);
+    shard *sh = &s->shards[h % SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    msession *e = lookup(s, sh, session_id, h, now);
+    if (e != NULL) {
+        e->scores[e->scores_head] = score;
+        e->scores_head = (e->scores_head + 1) % PX_SESSION_MAX_SCORES;
+        if (e->nscores < PX_SESSION_MAX_SCORES)
+            e->nscores++;
+        if (terminate && !e->terminated) {
+            e->terminated = 1;
+            e->expires = now + s->ttl;
+        }
+    }
+    pthread_mutex_unlock(&sh->lock);
+}
+
+static px_store_worker *mem_worker_create(px_store *base, struct st_h2o_evloop_t *loop)
+{
+    (void)loop;
+    px_store_worker *w = malloc(sizeof(*w));
+    if (w != NULL)
+        w->s = (mem_store *)base;
+    return w;
+}
+
+static void mem_worker_destroy(px_store_worker *w)
+{
+    free(w);
+}
+
+static int mem_connected(px_store *s)
+{
+    (void)s;
+    return 1;
+}
+
+static double mem_active(px_store *base)
+{
+    return (double)atomic_load(&((mem_store *)base)->active);
+}
+
+static void mem_destroy(px_store *base)
+{
+    mem_store *s = (mem_store *)base;
+    for (int i = 0; i < SHARDS; i++) {
+        shard *sh = &s->shards[i];
+        msession *e = sh->head;
+        while (e != NULL) {
+            msession *n = e->next;
+            session_free(e);
+            e = n;
+        }
+        free(sh->buckets);
+        pthread_mutex_destroy(&sh->lock);
+    }
+    free(s);
+}
+
+static const px_store_ops mem_ops = {
+    "memory", mem_worker_create, mem_worker_destroy, mem_record, mem_finish, mem_connected, mem_active, mem_destroy,
+};
+
+px_store *px_store_memory_create(const px_store_opts *o, char *err, size_t errlen)
+{
+    mem_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->base.ops = &mem_ops;
+    s->ttl = o->ttl_seconds > 0 ? o->ttl_seconds : 86400;
+    size_t cap = o->max_entries > SHARDS ? (size_t)o->max_entries / SHARDS : 1;
+    for (int i = 0; i < SHARDS; i++) {
+        shard *sh = &s->shards[i];
+        pthread_mutex_init(&sh->lock, NULL);
+        sh->cap = cap;
+        /* Load factor <= 1 at capacity. */
+        sh->nbuckets = 16;
+        while (sh->nbuckets < cap)
+            sh->nbuckets *= 2;
+        if ((sh->buckets = calloc(sh->nbuckets, sizeof(msession *))) == NULL) {
+            mem_destroy(&s->base);
+            snprintf(err, errlen, "out of memory");
+            return NULL;
+        }
+    }
+    return &s->base;
+}
