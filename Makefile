@@ -73,7 +73,7 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/obj/tests/%.o: CFLAGS += $(shell pkg-config --cflags criterion)
+$(BUILD)/obj/tests/%.o: CFLAGS += $(shell pkg-config --cflags criterion) -Itests
 $(TEST_BIN): $(TEST_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD    $@")
