@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# /analyze throughput against nginx `return 200`, measured in the same run
+# with the same load generator (wrk, one thread, 50 connections), one worker
+# each.  Prints requests/s of both and the ratio.  Loopback only, bounded.
+#
+#   bench/gateway_vs_nginx.sh [DURATION_S] [EXTRA GATEWAY ENV...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10}
+shift || true
+GW=${PX_GATEWAY_BIN:-build/proxilion-gateway}
+TMP=$(mktemp -d /tmp/px-bench.XXXXXX)
+NGINX_PORT=$((20000 + RANDOM % 20000))
+GW_PORT=$((NGINX_PORT + 1))
+cleanup() {
+    [ -f "$TMP/nginx.pid" ] && kill "$(cat "$TMP/nginx.pid")" 2>/dev/null || true
+    [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+cat > "$TMP/nginx.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $TMP/nginx.pid;
+error_log $TMP/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$NGINX_PORT reuseport;
+        location / { return 200 '{"decision":"Allow"}'; }
+    }
+}
+CONF
+nginx -c "$TMP/nginx.conf" -p "$TMP" 2>/dev/null
+env LISTEN_ADDR=127.0.0.1:$GW_PORT WORKER_THREADS=1 LOG_LEVEL=warn "$@" "$GW" &
+GW_PID=$!
+for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$GW_PORT/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+run_wrk() {  # url -> "rps p50_ms p99_ms"
+    wrk -t1 -c50 -d"${DUR}s" --latency -s bench/stress_mix.lua "$1" 2>/dev/null |
+        awk '/Requests\/sec/ {rps=$2}
+             /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+             function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+             END {printf "%s %.3f %.3f\n", rps, ms(p50), ms(p99)}'
+}
+# Warm both up, then measure.
+wrk -t1 -c50 -d1s -s bench/stress_mix.lua "http://127.0.0.1:$NGINX_PORT/analyze" >/dev/null 2>&1
+wrk -t1 -c50 -d1s -s bench/stress_mix.lua "http://127.0.0.1:$GW_PORT/analyze" >/dev/null 2>&1
+read -r N_RPS N_P50 N_P99 < <(run_wrk "http://127.0.0.1:$NGINX_PORT/analyze")
+read -r G_RPS G_P50 G_P99 < <(run_wrk "http://127.0.0.1:$GW_PORT/analyze")
+LABEL=${PX_BENCH_LABEL:-memory sessions}
+printf 'bench-gateway (%s): wrk -t1 -c50 -d%ss, stress mix, one worker each\n' "$LABEL" "$DUR"
+printf '  nginx return 200   %10.0f req/s  p50 %.3f ms  p99 %.3f ms\n' "$N_RPS" "$N_P50" "$N_P99"
+printf '  proxilion /analyze %10.0f req/s  p50 %.3f ms  p99 %.3f ms\n' "$G_RPS" "$G_P50" "$G_P99"
+awk -v g="$G_RPS" -v n="$N_RPS" 'BEGIN { printf "  ratio gateway/nginx: %.2f\n", g / n }'
