@@ -39,8 +39,9 @@ int  pl_run_proc(char *const argv[], const char *dir, int timeout_s, int sigint_
 char *pl_read_file(const char *path);
 /* Writes text to dir/name; returns the malloc'd path. */
 char *pl_write_file(const char *dir, const char *name, const char *text);
-/* A fresh temp directory (malloc'd path). */
+/* A fresh temp directory (malloc'd path); pl_rmtree removes it and frees dir. */
 char *pl_tmpdir(void);
+void  pl_rmtree(char *dir);
 /* Path of the proxilion-load binary (PX_LOAD_BIN) or NULL. */
 const char *pl_load_bin(void);
 
