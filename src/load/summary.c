@@ -337,7 +337,10 @@ static void metric_line(const pl_results *r, FILE *out, int m)
         double rate;
         pl_results_value(r, m, PL_AGG_RATE, 0, &rate);
         fmt_value(r, m, c, a, sizeof(a));
-        fmt_value(r, m, rate, b, sizeof(b));
+        if (strcmp(def->contains, "data") == 0)
+            fmt_value(r, m, rate, b, sizeof(b));
+        else
+            snprintf(b, sizeof(b), "%.2f", rate);
         fprintf(out, "%-8s %s/s", a, b);
         break;
     }

@@ -1,4 +1,4 @@
-/* loadtest/*.js are checked under node with the k6 modules mocked
+/* The k6 scripts (loadtest/{baseline,stress,spike,soak}.js) are checked under node with the k6 modules mocked
  * (tests/load/k6mock/): options, thresholds, setup abort, one iteration's
  * request and metrics, handleSummary.  k6 itself has no Debian package, so
  * this is the closest check available here; skipped without node. */
