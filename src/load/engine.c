@@ -37,6 +37,9 @@ typedef struct pl_vu {
     px_buf        out, scratch, body;
     pl_resp       resp;
     struct pl_vu *next;      /* free list (open model) or ready queue */
+    struct pl_vu *next_done; /* completed-response list of the current batch */
+    uint64_t      t_done;
+    int           done_status;
 } pl_vu;
 
 struct pl_worker {
@@ -51,6 +54,7 @@ struct pl_worker {
     int         nheap;
     pl_vu      *free_list;
     pl_vu      *ready, *ready_tail;
+    pl_vu      *completed;   /* responses read in this batch, not yet recorded */
     pl_tstats  *iv;
     int64_t     iv_sec;
     pl_rng      rng;
@@ -394,7 +398,12 @@ static void iteration_end(pl_worker *w, pl_vu *v, uint64_t now)
     uint64_t stop = atomic_load(&w->e->stop_rel);
     uint64_t end = w->e->end_rel < stop ? w->e->end_rel : stop;
     if (!w->e->open && v->wanted && rel < end) {
-        /* Queued, not called: a request that fails at once must not recurse. */
+        /* Queued, not called.  Like wrk, which re-arms a writable event
+         * instead of writing from its response callback, the next request
+         * goes out after the current epoll batch: reads stay back to back,
+         * so a response is timestamped when it arrives rather than after
+         * the writes of the others.  It also keeps a request that fails at
+         * once (connection refused) from recursing. */
         ready_push(w, v);
         return;
     }
@@ -454,7 +463,14 @@ static void on_event(pl_worker *w, pl_vu *v, uint32_t ev)
         v->recv_bytes += (uint64_t)n;
         int st = pl_resp_feed(&v->resp, w->rbuf, (size_t)n);
         if (st == 1) {
-            finish_request(w, v, pl_resp_status(&v->resp), pl_now_ns());
+            /* Timestamp now, record later: the checks and metrics of this
+             * response must not delay reading (and timestamping) the other
+             * sockets that are ready in the same batch. */
+            v->t_done = pl_now_ns();
+            v->done_status = pl_resp_status(&v->resp);
+            v->state = ST_IDLE;
+            v->next_done = w->completed;
+            w->completed = v;
         } else if (st < 0) {
             close_conn(v);
             finish_request(w, v, 0, pl_now_ns());
@@ -655,6 +671,11 @@ static void *worker_main(void *arg)
             if (v->gen != gen || v->fd < 0)
                 continue; /* an event for a connection closed earlier in this batch */
             on_event(w, v, evs[i].events);
+        }
+        while (w->completed != NULL) {
+            pl_vu *v = w->completed;
+            w->completed = v->next_done;
+            finish_request(w, v, v->done_status, v->t_done);
         }
     }
     atomic_store(&w->active, 0);
