@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +161,19 @@ int pl_run(const pl_run_opts *o)
     if (rss_pid > 0 && pl_monitor_rss(rss_pid) < 0) {
         fprintf(stderr, "proxilion-load: warning: cannot read the RSS of pid %d; not monitoring it\n", (int)rss_pid);
         rss_pid = -1;
+    }
+
+    /* One socket per VU: lift the soft fd limit to the hard one, and say so
+     * up front if even that cannot hold the scenario's VUs. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)pl_scenario_max_vus(sc) + 64 > rl.rlim_cur)
+            fprintf(stderr, "proxilion-load: warning: %d VUs need as many sockets but the open-file limit is %llu "
+                            "(raise it with ulimit -n)\n", pl_scenario_max_vus(sc), (unsigned long long)rl.rlim_cur);
     }
 
     agg = pl_agg_create(sc->nchecks);
