@@ -363,8 +363,14 @@ void pl_vu_event(pl_worker *w, pl_vu *v, uint32_t ev)
         return;
     }
     case ST_WRITING:
-        if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+        if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
             do_write(w, v);
+        } else if (ev & EPOLLIN) {
+            /* The server answered (or closed) before taking the whole
+             * request; ignoring a level-triggered EPOLLIN would spin. */
+            pl_vu_close(v);
+            pl_vu_finish(w, v, 0, pl_now_ns());
+        }
         return;
     case ST_READING: {
         uint64_t t = pl_now_ns();
