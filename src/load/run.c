@@ -91,6 +91,19 @@ static void progress(const pl_results *r, pl_engine *eng, uint64_t rel, const ct
     fflush(stderr);
 }
 
+/* One RSS sample of the monitored target (-1 when not monitored). */
+static double sample_rss(pl_results *res, pl_agg *agg)
+{
+    double rss = res->rss_pid > 0 ? pl_monitor_rss(res->rss_pid) : -1;
+    if (rss >= 0) {
+        if (res->rss_first < 0)
+            res->rss_first = rss;
+        res->rss_last = rss;
+        pl_agg_gauge(agg, PL_M_TARGET_RSS, rss);
+    }
+    return rss;
+}
+
 int pl_run(const pl_run_opts *o)
 {
     char err[512];
@@ -233,13 +246,7 @@ int pl_run(const pl_run_opts *o)
             last_tick = rel;
             int active, alloc;
             pl_engine_vus(eng, &active, &alloc);
-            double rss = rss_pid > 0 ? pl_monitor_rss(rss_pid) : -1;
-            if (rss >= 0) {
-                if (res.rss_first < 0)
-                    res.rss_first = rss;
-                res.rss_last = rss;
-                pl_agg_gauge(agg, PL_M_TARGET_RSS, rss);
-            }
+            double rss = sample_rss(&res, agg);
             pl_agg_gauge(agg, PL_M_VUS, active);
             pl_agg_gauge(agg, PL_M_VUS_MAX, alloc);
             pl_agg_finalize(agg, (int64_t)((rel - 300 * PL_NS_PER_MS) / PL_NS_PER_S), active, rss, on_second, &c);
@@ -271,13 +278,7 @@ int pl_run(const pl_run_opts *o)
     pl_agg_gauge(agg, PL_M_VUS_MAX, alloc);
     if (!agg->gauge[PL_M_VUS - PL_M_FIRST_GAUGE].has)
         pl_agg_gauge(agg, PL_M_VUS, 0);
-    double rss = rss_pid > 0 ? pl_monitor_rss(rss_pid) : -1;
-    if (rss >= 0) {
-        if (res.rss_first < 0)
-            res.rss_first = rss;
-        res.rss_last = rss;
-        pl_agg_gauge(agg, PL_M_TARGET_RSS, rss);
-    }
+    double rss = sample_rss(&res, agg);
     if (res.rss_first >= 0)
         pl_agg_gauge(agg, PL_M_TARGET_RSS_GROWTH, res.rss_last - res.rss_first);
     else
