@@ -349,11 +349,13 @@ Test(load_integration, target_rss_is_found_and_reported)
                                  "\"request\":{\"path\":\"/analyze\"},\"monitor\":{\"target_rss\":true}}");
     const char *args[] = {sc, "-e", target(&ts), NULL};
     load_run(&r, 20, 0, args);
+    pid_t server = ts.pid;
     pl_ts_stop(&ts);
     cr_expect_eq(r.res.exit_code, 0, "%s", r.err);
     cJSON *rss = cJSON_GetObjectItem(cJSON_GetObjectItem(r.summary, "proxilion"), "target_rss");
     cr_assert_not_null(rss, "the listener on the target port was not found");
-    cr_expect_eq((pid_t)cJSON_GetObjectItem(rss, "pid")->valuedouble, ts.pid, "the server process, found via /proc");
+    cr_expect_eq((pid_t)cJSON_GetObjectItem(rss, "pid")->valuedouble, server,
+                 "the server process, found via /proc");
     cr_expect(cJSON_GetObjectItem(rss, "last_bytes")->valuedouble > 100 * 1024);
     cr_expect(metric(&r, "target_rss", "max") > 0);
     cr_expect(strstr(r.out, "TARGET MEMORY") != NULL);
