@@ -283,7 +283,10 @@ int pl_run(const pl_run_opts *o)
         pl_agg_gauge(agg, PL_M_TARGET_RSS_GROWTH, res.rss_last - res.rss_first);
     else
         res.rss_pid = -1;
-    pl_agg_finalize(agg, (int64_t)((rel_end + PL_NS_PER_S - 1) / PL_NS_PER_S), 0, rss, on_second, &c);
+    /* A last second shorter than half a second would plot as a fake drop in
+     * throughput; its samples are in the totals either way. */
+    int64_t last = (int64_t)(rel_end / PL_NS_PER_S) + (rel_end % PL_NS_PER_S >= PL_NS_PER_S / 2);
+    pl_agg_finalize(agg, last, 0, rss, on_second, &c);
     pl_recovery_finish(rec);
     for (int i = 0; rec != NULL && i < rec->nspikes; i++)
         if (rec->spikes[i].measured)
