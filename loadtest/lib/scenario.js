@@ -30,15 +30,15 @@ const UNITS = { h: 3600000, m: 60000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, n
 
 export function durationMs(d) {
   if (typeof d === 'number') return d; // k6: a number is milliseconds
-  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
+  let rest = String(d);
+  if (rest.length === 0) throw new Error('empty duration');
   let total = 0;
-  let m;
-  let end = 0;
-  while ((m = re.exec(d)) !== null) {
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/.exec(rest);
+    if (m === null) throw new Error(`not a duration: ${d}`);
     total += parseFloat(m[1]) * UNITS[m[2]];
-    end = re.lastIndex;
+    rest = rest.slice(m[0].length);
   }
-  if (end !== d.length || d.length === 0) throw new Error(`not a duration: ${d}`);
   return total;
 }
 

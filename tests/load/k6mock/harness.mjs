@@ -91,4 +91,14 @@ for (const name of ['baseline', 'stress', 'spike', 'soak']) {
   if (name === 'spike') assert.match(out.stdout, /spike 1: recovered after 10s/);
   console.log(`k6 harness: ${name} ok`);
 }
+console.log('k6 harness: scenarios ok');
+
+// Durations parse like the native tool's.
+const { durationMs } = await import(pathToFileURL(path.join(src, 'loadtest/lib/scenario.js')).href);
+assert.equal(durationMs('1m30s'), 90000);
+assert.equal(durationMs('500ms'), 500);
+assert.equal(durationMs('1h2m3.5s'), 3723500);
+assert.equal(durationMs(250), 250);
+assert.throws(() => durationMs('10x'));
+console.log('k6 harness: durations ok');
 console.log('k6 harness: all ok');
