@@ -114,6 +114,14 @@ int pl_run(const pl_run_opts *o)
     pl_agg *agg = NULL;
     pl_engine *eng = NULL;
     pl_recovery *rec = NULL;
+    /* Handlers first: a Ctrl-C during setup must still end in a summary and
+     * exit code 105, not kill the process half-way. */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    g_signals = 0;
     char *path = pl_scenario_resolve(o->scenario);
     if (path == NULL) {
         fprintf(stderr, "proxilion-load: scenario '%s' not found (a name from loadtest/scenarios/ or a path to a .json file)\n",
@@ -213,13 +221,6 @@ int pl_run(const pl_run_opts *o)
                 rss_pid > 0 ? "  (monitoring target RSS)" : "");
     }
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    g_signals = 0;
-
     ctl c = {rec, points, 0, 0};
     uint64_t t0 = pl_now_ns();
     if (pl_engine_start(eng, t0, err, sizeof(err)) != 0) {
@@ -315,10 +316,14 @@ int pl_run(const pl_run_opts *o)
             code = PL_EXIT_INTERNAL;
         }
     }
-    if (!res.thresholds_ok || res.aborted == 1)
+    /* An interrupted run judged its thresholds on partial data: report the
+     * interruption (105) rather than a verdict.  abortOnFail is a verdict. */
+    if (res.aborted == 1)
         code = PL_EXIT_THRESHOLDS;
     else if (res.aborted == 2 && code == PL_EXIT_OK)
         code = PL_EXIT_INTERRUPTED;
+    else if (!res.thresholds_ok)
+        code = PL_EXIT_THRESHOLDS;
 out:
     pl_engine_destroy(eng);
     pl_points_destroy(points);

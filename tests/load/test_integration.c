@@ -265,7 +265,7 @@ Test(load_integration, sigint_stops_gracefully_with_summary)
     const char *args[] = {"-d", "30s", "-u", "2", "baseline", "-e", target(&ts), NULL};
     load_run(&r, 15, 1000, args);
     pl_ts_stop(&ts);
-    cr_expect_eq(r.res.exit_code, 105, "Ctrl-C exits like k6's external abort");
+    cr_expect_eq(r.res.exit_code, 105, "Ctrl-C exits like k6's external abort, got %d", r.res.exit_code);
     cr_expect(strstr(r.out, "TOTAL RESULTS") != NULL, "the summary is still printed");
     cr_expect(metric(&r, "http_reqs", "count") > 0);
     run_free(&r);
