@@ -35,6 +35,11 @@ static void usage(FILE *f)
             "            105 interrupted, 108 setup failed (GET /health not 200), 2 usage, 1 I/O error\n");
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int list_scenarios(void)
 {
     DIR *d = opendir("loadtest/scenarios");
@@ -42,13 +47,21 @@ static int list_scenarios(void)
         fprintf(stderr, "proxilion-load: no loadtest/scenarios directory here\n");
         return PL_EXIT_CONFIG;
     }
+    char *names[256];
+    size_t n = 0;
     struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
+    while ((de = readdir(d)) != NULL && n < sizeof(names) / sizeof(names[0])) {
         size_t l = strlen(de->d_name);
         if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0)
-            printf("%.*s\n", (int)(l - 5), de->d_name);
+            names[n++] = strndup(de->d_name, l - 5);
     }
     closedir(d);
+    qsort(names, n, sizeof(names[0]), cmp_names);
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] != NULL)
+            printf("%s\n", names[i]);
+        free(names[i]);
+    }
     return 0;
 }
 
