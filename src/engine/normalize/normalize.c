@@ -1,0 +1,78 @@
+/* Entry point: limits, the RAW text, and the top-level body. */
+#include "engine/normalize/norm_int.h"
+
+void px_norm_limits_default(px_norm_limits *lim)
+{
+    lim->max_depth = 8;
+    lim->max_cmds = 256;
+    lim->max_words = 1024;
+    lim->max_expansion = 64 * 1024;
+    lim->max_total = 1024 * 1024;
+    lim->max_vars = 256;
+}
+
+static bool raw_space(unsigned char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v' || ch == '\0';
+}
+
+/* The input with whitespace runs folded to one space and the ends trimmed. */
+static void add_raw(nctx *c, const char *src, size_t len)
+{
+    size_t cap = len < c->lim.max_total ? len : c->lim.max_total;
+    if (cap < len)
+        nx_trunc(c);
+    char *r = nx_alloc(c, cap + 1);
+    if (r == NULL)
+        return;
+    size_t o = 0;
+    bool sp = false;
+    for (size_t i = 0; i < len && o < cap; i++) {
+        unsigned char ch = (unsigned char)src[i];
+        if (raw_space(ch)) {
+            sp = o > 0;
+            continue;
+        }
+        if (sp && o + 1 < cap)
+            r[o++] = ' ';
+        sp = false;
+        r[o++] = (char)ch;
+    }
+    r[o] = '\0';
+    nx_add_text(c, PX_TEXT_RAW, r, o, -1, NULL);
+}
+
+int px_shell_normalize(px_arena *a, const char *src, size_t len,
+                       const px_norm_limits *lim, px_actions *out)
+{
+    nctx c;
+    memset(&c, 0, sizeof(c));
+    c.a = a;
+    c.out = out;
+    if (lim != NULL)
+        c.lim = *lim;
+    else
+        px_norm_limits_default(&c.lim);
+    /* Nonsense limits are clamped rather than trusted. */
+    if (c.lim.max_depth < 0)
+        c.lim.max_depth = 0;
+    if (c.lim.max_cmds < 1)
+        c.lim.max_cmds = 1;
+    if (c.lim.max_words < 1)
+        c.lim.max_words = 1;
+    if (c.lim.max_vars < 0)
+        c.lim.max_vars = 0;
+    c.base = out->ncmds;
+    c.max_steps = (uint64_t)len * 64 + (1u << 20);
+    if (src == NULL)
+        len = 0;
+    add_raw(&c, src ? src : "", len);
+    nps ps;
+    nx_ps_init(&ps, &c, src ? src : "", len, 0, -1, 0);
+    nx_parse_body(&ps);
+    if (a->failed) {
+        out->flags |= PX_ACT_TRUNCATED;
+        return -1;
+    }
+    return 0;
+}
