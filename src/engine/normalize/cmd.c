@@ -526,7 +526,8 @@ int nx_build_cmd(nps *ps, nword *argv, int argc, nredir *r, int nr,
     nassign envv[8];
     int nenv = 0;
     int i = 0;
-    nprog p = nx_prog_lookup(prog_of(c, &argv[0]));
+    const char *prog = prog_of(c, &argv[0]);
+    nprog p = nx_prog_lookup(prog);
     for (int guard = 0; p.kind == PK_WRAPPER && guard < 16; guard++) {
         const nwrap *w = nx_wrap(p.idx);
         if (strcmp(w->name, "env") == 0 &&
@@ -543,11 +544,11 @@ int nx_build_cmd(nps *ps, nword *argv, int argc, nredir *r, int nr,
         if (w->flags & WF_BG)
             flags |= PX_CMD_BACKGROUND;
         i = j;
-        p = nx_prog_lookup(prog_of(c, &argv[i]));
+        prog = prog_of(c, &argv[i]);
+        p = nx_prog_lookup(prog);
     }
     nword *av = argv + i;
     int ac = argc - i;
-    const char *prog = prog_of(c, &av[0]);
     uint32_t pf = av[0].flags;
     if (pf & (W_SPLIT | W_VAR | W_SUBST | W_ANSI | W_DECODED))
         flags |= PX_CMD_OBFUSCATED;

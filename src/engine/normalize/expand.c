@@ -667,10 +667,9 @@ static void dollar(xout *o, const char *s, size_t n, size_t *ip, bool quoted)
     *ip = i + 1;
 }
 
-static bool special_unq(unsigned char ch)
+static inline bool special_unq(unsigned char ch)
 {
-    return ch == '\\' || ch == '\'' || ch == '"' || ch == '$' || ch == '`' || ch == '<' ||
-           ch == '>' || ch == '~' || ch == '*' || ch == '?' || ch == '[' || ch == '\0';
+    return nx_cc[ch] & CC_XSPEC;
 }
 
 static void walk(xout *o, const char *s, size_t n, int ctx)

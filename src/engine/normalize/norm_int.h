@@ -115,6 +115,8 @@ typedef struct nctx {
     size_t          total;       /* bytes of texts produced */
     uint64_t        steps, max_steps;
     int             rec;         /* recursion frames in use */
+    char           *chunk;       /* small allocations are carved from here */
+    size_t          chunk_left;
     bool            stop;        /* a hard limit was hit: unwind */
 } nctx;
 
@@ -149,16 +151,53 @@ typedef struct nps {
 
 /* ---- util.c ------------------------------------------------------------- */
 
-bool  nx_charge(nctx *c, size_t n);           /* false (and stop) when over budget */
+bool  nx_charge_slow(nctx *c);
+/* Charges n steps; false (and stop) when the budget is spent. */
+static inline bool nx_charge(nctx *c, size_t n)
+{
+    c->steps += n;
+    if (c->steps > c->max_steps)
+        return nx_charge_slow(c);
+    return !c->stop;
+}
 void  nx_trunc(nctx *c);                      /* set TRUNCATED */
 void  nx_parse_err(nctx *c);
-void *nx_alloc(nctx *c, size_t n);            /* NULL => c->stop */
+void *nx_alloc_slow(nctx *c, size_t n);
+/* Arena memory, 8-byte aligned; NULL (and c->stop) when the arena is full.
+ * Small requests are carved from a chunk to keep the hot path short. */
+static inline void *nx_alloc(nctx *c, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (n <= c->chunk_left && !c->stop) {
+        void *p = c->chunk;
+        c->chunk += n;
+        c->chunk_left -= n;
+        return p;
+    }
+    return nx_alloc_slow(c, n);
+}
 char *nx_strndup(nctx *c, const char *s, size_t n);
 
 void  nstr_init(nstr *b);
 bool  nstr_reserve(nctx *c, nstr *b, size_t extra);
-void  nstr_add(nctx *c, nstr *b, const char *s, size_t n);
-void  nstr_addc(nctx *c, nstr *b, char ch);
+void  nstr_add_slow(nctx *c, nstr *b, const char *s, size_t n);
+static inline void nstr_add(nctx *c, nstr *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 <= b->cap && n) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        return;
+    }
+    nstr_add_slow(c, b, s, n);
+}
+static inline void nstr_addc(nctx *c, nstr *b, char ch)
+{
+    if (b->len + 2 <= b->cap) {
+        b->p[b->len++] = ch;
+        return;
+    }
+    nstr_add_slow(c, b, &ch, 1);
+}
 void  nstr_adds(nctx *c, nstr *b, const char *s);
 const char *nstr_cstr(nctx *c, nstr *b);      /* NUL-terminated (never NULL unless stop) */
 
@@ -352,6 +391,14 @@ int nx_code_scan(nps *ps, int idx, const char *lang, const char *code, size_t n,
 
 /* Glob match with '*' optionally crossing '/' (parameter patterns do). */
 bool nx_gmatch(nctx *c, const char *p, size_t pn, const char *s, size_t sn, bool slash);
+
+/* Character classes for the hot loops (scan.c builds the table). */
+enum {
+    CC_META = 1,   /* ends an unquoted word: blanks ; & | < > ( ) newline NUL */
+    CC_WSPEC = 2,  /* starts something inside a word: \\ ' " $ ` and the metas */
+    CC_XSPEC = 4,  /* the expander must look at it: \\ ' " $ ` < > ~ * ? [ NUL */
+};
+extern const uint8_t nx_cc[256];
 
 static inline bool nx_isalnum(unsigned char ch)
 {

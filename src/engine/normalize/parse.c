@@ -100,6 +100,16 @@ static void skip_space(nps *ps)
 
 static size_t scan_word(nps *ps, size_t pos)
 {
+    /* inline fast path for plain words; anything else goes to the scanner */
+    const char *s = ps->s;
+    size_t p = pos, n = ps->n;
+    while (p < n && !(nx_cc[(unsigned char)s[p]] & CC_WSPEC))
+        p++;
+    if (p >= n || ((nx_cc[(unsigned char)s[p]] & CC_META) && s[p] != '(' &&
+                   !((s[p] == '<' || s[p] == '>') && p + 1 < n && s[p + 1] == '('))) {
+        nx_charge(ps->c, p - pos + 1);
+        return p;
+    }
     bool un = false;
     size_t e = nx_scan(ps->c, ps->s, ps->n, pos, SC_WORD, &un);
     if (un)
@@ -122,22 +132,43 @@ enum kw {
 
 static int keyword(const char *s, size_t n)
 {
-    static const struct {
-        const char *w;
-        int kw;
-    } T[] = {
-        {"if", KW_IF}, {"then", KW_THEN}, {"else", KW_ELSE}, {"elif", KW_ELIF},
-        {"fi", KW_FI}, {"while", KW_WHILE}, {"until", KW_UNTIL}, {"do", KW_DO},
-        {"done", KW_DONE}, {"for", KW_FOR}, {"select", KW_SELECT}, {"case", KW_CASE},
-        {"esac", KW_ESAC}, {"function", KW_FUNCTION}, {"{", KW_LBRACE}, {"}", KW_RBRACE},
-        {"!", KW_BANG}, {"[[", KW_DBRACK}, {"coproc", KW_COPROC},
-    };
-    if (n == 0 || n > 8)
+    /* Most first words are not keywords: decide by length and first byte. */
+    switch (n) {
+    case 1:
+        return s[0] == '{' ? KW_LBRACE : s[0] == '}' ? KW_RBRACE : s[0] == '!' ? KW_BANG : KW_NONE;
+    case 2:
+        if (s[0] == 'i' && s[1] == 'f')
+            return KW_IF;
+        if (s[0] == 'f' && s[1] == 'i')
+            return KW_FI;
+        if (s[0] == 'd' && s[1] == 'o')
+            return KW_DO;
+        if (s[0] == '[' && s[1] == '[')
+            return KW_DBRACK;
         return KW_NONE;
-    for (size_t i = 0; i < sizeof(T) / sizeof(T[0]); i++)
-        if (T[i].w[0] == s[0] && nx_eq(s, n, T[i].w))
-            return T[i].kw;
-    return KW_NONE;
+    case 3:
+        return memcmp(s, "for", 3) == 0 ? KW_FOR : KW_NONE;
+    case 4:
+        switch (s[0]) {
+        case 't': return memcmp(s, "then", 4) == 0 ? KW_THEN : KW_NONE;
+        case 'e':
+            return memcmp(s, "else", 4) == 0   ? KW_ELSE
+                   : memcmp(s, "elif", 4) == 0 ? KW_ELIF
+                   : memcmp(s, "esac", 4) == 0 ? KW_ESAC
+                                               : KW_NONE;
+        case 'd': return memcmp(s, "done", 4) == 0 ? KW_DONE : KW_NONE;
+        case 'c': return memcmp(s, "case", 4) == 0 ? KW_CASE : KW_NONE;
+        default: return KW_NONE;
+        }
+    case 5:
+        return memcmp(s, "while", 5) == 0 ? KW_WHILE : memcmp(s, "until", 5) == 0 ? KW_UNTIL : KW_NONE;
+    case 6:
+        return memcmp(s, "select", 6) == 0 ? KW_SELECT : memcmp(s, "coproc", 6) == 0 ? KW_COPROC : KW_NONE;
+    case 8:
+        return memcmp(s, "function", 8) == 0 ? KW_FUNCTION : KW_NONE;
+    default:
+        return KW_NONE;
+    }
 }
 
 /* Expands words whose substitutions must run but which form no command
@@ -481,11 +512,12 @@ static bool fd_prefix(const char *s, size_t b, size_t e)
 
 /* Returns the command index, -1 for nothing, -3 for "something we cannot
  * compute ran" (a redirect-only command). */
-static int parse_simple(nps *ps)
+static int parse_simple(nps *ps, size_t first_end)
 {
     nctx *c = ps->c;
     const char *s = ps->s;
-    spanv words = {0}, assigns = {0};
+    span wbuf[16], abuf[4];
+    spanv words = {wbuf, 0, 16}, assigns = {abuf, 0, 4};
     rredir rdv[16];
     rredir *rd = rdv;
     int nr = 0, rcap = 16;
@@ -521,7 +553,12 @@ static int parse_simple(nps *ps)
         bool redir = ((ch == '<' || ch == '>') && c1 != '(') || ch == '&';
         size_t e = 0;
         if (!redir) {
-            e = scan_word(ps, ps->pos);
+            if (first_end > ps->pos) {
+                e = first_end; /* parse_command scanned it already */
+                first_end = 0;
+            } else {
+                e = scan_word(ps, ps->pos);
+            }
             if (e == ps->pos) {
                 ps->pos++;
                 continue;
@@ -573,7 +610,8 @@ static int parse_simple(nps *ps)
         return -1;
 
     int first = c->out->ncmds;
-    nwlist argv = {0};
+    nword argbuf[16];
+    nwlist argv = {argbuf, 0, 16};
     for (int i = 0; i < words.n && !c->stop; i++)
         nx_expand(ps, s + words.v[i].b, words.v[i].e - words.v[i].b, XO_SPLIT | XO_BRACE, &argv);
 
@@ -668,6 +706,7 @@ static int parse_command(nps *ps)
 {
     nctx *c = ps->c;
     int ret = -1;
+    size_t first_end = 0;
     while (ps->pos < ps->n && !c->stop) {
         skip_blanks(ps);
         if (ps->pos >= ps->n)
@@ -696,6 +735,7 @@ static int parse_command(nps *ps)
         size_t e = scan_word(ps, ps->pos);
         switch (keyword(ps->s + ps->pos, e - ps->pos)) {
         case KW_NONE:
+            first_end = e;
             goto simple;
         case KW_IF:
             ps->kw_if++;
@@ -747,7 +787,7 @@ static int parse_command(nps *ps)
 simple:
     if (ps->pos >= ps->n || c->stop)
         return ret;
-    int r = parse_simple(ps);
+    int r = parse_simple(ps, first_end);
     return r == -1 ? ret : r;
 }
 

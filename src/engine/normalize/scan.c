@@ -24,15 +24,22 @@ typedef struct hdpend {
     bool   strip;
 } hdpend;
 
+#define M (CC_META | CC_WSPEC)
+#define W CC_WSPEC
+#define X CC_XSPEC
+const uint8_t nx_cc[256] = {
+    ['\0'] = M | X, [' '] = M, ['\t'] = M, ['\n'] = M, ['\r'] = M,
+    [';'] = M, ['&'] = M, ['|'] = M, ['<'] = M | X, ['>'] = M | X, ['('] = M, [')'] = M,
+    ['\\'] = W | X, ['\''] = W | X, ['"'] = W | X, ['$'] = W | X, ['`'] = W | X,
+    ['~'] = X, ['*'] = X, ['?'] = X, ['['] = X,
+};
+#undef M
+#undef W
+#undef X
+
 bool nx_is_meta(unsigned char ch)
 {
-    switch (ch) {
-    case ' ': case '\t': case '\n': case '\r': case '\0':
-    case ';': case '&': case '|': case '<': case '>': case '(': case ')':
-        return true;
-    default:
-        return false;
-    }
+    return nx_cc[ch] & CC_META;
 }
 
 bool nx_is_arith(const char *s, size_t n, size_t pos)
@@ -159,6 +166,25 @@ size_t nx_scan(nctx *c, const char *s, size_t n, size_t pos, int mode, bool *unt
     bool wstart = true;
     bool unterm = false;
 
+    if (mode == SC_WORD) {
+        /* Fast path: most words are plain text up to a blank. */
+        while (pos < n && !(nx_cc[(unsigned char)s[pos]] & CC_WSPEC))
+            pos++;
+        bool slow = false;
+        if (pos < n) {
+            char ch = s[pos];
+            if (!(nx_cc[(unsigned char)ch] & CC_META))
+                slow = true; /* a quote or $ inside the word */
+            else if (ch == '(' || ((ch == '<' || ch == '>') && pos + 1 < n && s[pos + 1] == '('))
+                slow = true; /* extglob, array, process substitution */
+        }
+        if (!slow) {
+            nx_charge(c, pos - start + 1);
+            if (unterminated)
+                *unterminated = false;
+            return pos;
+        }
+    }
     switch (mode) {
     case SC_WORD: st[0].kind = K_WORD; break;
     case SC_SUBST: st[0].kind = K_CODE; break;

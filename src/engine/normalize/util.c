@@ -3,10 +3,9 @@
 
 #include <string.h>
 
-bool nx_charge(nctx *c, size_t n)
+bool nx_charge_slow(nctx *c)
 {
-    c->steps += n;
-    if (c->steps > c->max_steps) {
+    {
         /* The work bound is what keeps hostile input linear: once it is
          * spent everything unwinds with what was produced so far. */
         nx_trunc(c);
@@ -26,10 +25,22 @@ void nx_parse_err(nctx *c)
     c->out->flags |= PX_ACT_PARSE_ERR;
 }
 
-void *nx_alloc(nctx *c, size_t n)
+void *nx_alloc_slow(nctx *c, size_t n)
 {
+    enum { CHUNK = 4096, SMALL = 512 };
     if (c->stop)
         return NULL;
+    if (n <= SMALL) {
+        char *p = px_arena_alloc(c->a, CHUNK);
+        if (p == NULL) {
+            nx_trunc(c);
+            c->stop = true;
+            return NULL;
+        }
+        c->chunk = p + n;
+        c->chunk_left = CHUNK - n;
+        return p;
+    }
     void *p = px_arena_alloc(c->a, n);
     if (p == NULL) {
         nx_trunc(c);
@@ -76,19 +87,12 @@ bool nstr_reserve(nctx *c, nstr *b, size_t extra)
     return true;
 }
 
-void nstr_add(nctx *c, nstr *b, const char *s, size_t n)
+void nstr_add_slow(nctx *c, nstr *b, const char *s, size_t n)
 {
     if (n == 0 || !nstr_reserve(c, b, n))
         return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
-}
-
-void nstr_addc(nctx *c, nstr *b, char ch)
-{
-    if (!nstr_reserve(c, b, 1))
-        return;
-    b->p[b->len++] = ch;
 }
 
 void nstr_adds(nctx *c, nstr *b, const char *s)
