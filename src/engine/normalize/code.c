@@ -44,6 +44,30 @@ static bool is_ident(unsigned char ch)
 static bool lit(nctx *c, const char *s, size_t n, size_t *ip, nstr *b, bool js)
 {
     size_t i = *ip;
+    /* perl q{..} qq{..} */
+    if (s[i] == 'q') {
+        size_t d = i + 1 + (i + 1 < n && s[i + 1] == 'q');
+        if (d < n && strchr("{([<|/!", s[d]) != NULL) {
+            char open = s[d], close = open == '{' ? '}' : open == '(' ? ')' : open == '[' ? ']'
+                                                          : open == '<' ? '>' : open;
+            int depth = 1;
+            size_t k = d + 1;
+            while (k < n) {
+                if (s[k] == '\\' && k + 1 < n) {
+                    nstr_addc(c, b, s[k + 1]);
+                    k += 2;
+                    continue;
+                }
+                if (s[k] == close && --depth == 0)
+                    break;
+                if (s[k] == open && open != close)
+                    depth++;
+                nstr_addc(c, b, s[k++]);
+            }
+            *ip = k < n ? k + 1 : n;
+            return true;
+        }
+    }
     /* python prefixes r"", b'', f"" */
     size_t p = i;
     while (p < n && p - i < 2 && strchr("rRbBuUfF", s[p]) != NULL)
@@ -409,7 +433,9 @@ int nx_code_scan(nps *ps, int idx, const char *lang, const char *s, size_t n,
             if ((cl->flags & C_NOPY) && (py || js || awk))
                 break;
             size_t k2 = skip_ws(s, n, i);
-            bool direct = k2 < n && (s[k2] == '"' || s[k2] == '\'') && k2 > i;
+            bool direct = k2 > i && k2 < n &&
+                          (s[k2] == '"' || s[k2] == '\'' ||
+                           (s[k2] == 'q' && k2 + 2 < n && (s[k2 + 1] == 'q' || strchr("{([<|/!", s[k2 + 1]))));
             if (!(k2 < n && s[k2] == '(') && !direct)
                 break;
             sargs a;

@@ -110,6 +110,15 @@ static void xo_exp(xout *o, const char *s, size_t n, uint32_t fl, bool quoted)
     size_t ilen;
     const char *ifs = ifs_chars(o->c, &ilen);
     size_t i = 0;
+    /* Only separators (cat${IFS}file): splitting that hides a space. */
+    bool only_sep = n > 0;
+    for (size_t k = 0; k < n && only_sep; k++)
+        only_sep = memchr(ifs, s[k], ilen) != NULL;
+    if (only_sep) {
+        if (o->cur.len > 0)
+            o->flags |= W_SPLIT;
+        fl = 0;
+    }
     while (i < n && !o->c->stop) {
         size_t j = i;
         while (j < n && memchr(ifs, s[j], ilen) == NULL)
@@ -124,8 +133,6 @@ static void xo_exp(xout *o, const char *s, size_t n, uint32_t fl, bool quoted)
             break;
         /* A separator: IFS whitespace runs delimit without empty fields. */
         bool ws = s[j] == ' ' || s[j] == '\t' || s[j] == '\n';
-        if (o->live && o->cur.len > 0 && fl == 0 && (o->flags & W_VAR) == 0)
-            o->flags |= W_SPLIT; /* cat${IFS}file: splitting by an unset IFS */
         if (ws) {
             xo_break(o);
             while (j < n && memchr(ifs, s[j], ilen) != NULL &&
@@ -619,8 +626,9 @@ static void dollar(xout *o, const char *s, size_t n, size_t *ip, bool quoted)
         size_t ce = un ? e : e - 1;
         o->flags |= W_QUOTED;
         if (ce == i + 2)
-            o->emptyq = o->live = true;
+            o->emptyq = true;
         walk(o, s + i + 2, ce - (i + 2), X_DQ);
+        o->live = true;
         *ip = e;
         return;
     }
@@ -759,10 +767,8 @@ static void walk(xout *o, const char *s, size_t n, int ctx)
             o->flags |= W_QUOTED;
             if (ce <= i + 1)
                 o->emptyq = true;
-            o->live = true;
-            int save = o->lastcls;
-            (void)save;
             walk(o, s + i + 1, ce > i + 1 ? ce - i - 1 : 0, X_DQ);
+            o->live = true; /* after the walk: "$HOME/x" still starts the word */
             i = e;
             break;
         }

@@ -99,6 +99,11 @@ static int find_c(nword *av, int ac, const char *shortarg, const char *longarg, 
             *body = av[i + 1];
             return i;
         }
+        if (a[0] == '-' && a[1] != '-' && av[i].len > 2 && a[av[i].len - 1] == 'c' && i + 1 < ac &&
+            strspn(a + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == av[i].len - 1) {
+            *body = av[i + 1]; /* a bundle ending in c: script -qc, su -lc */
+            return i;
+        }
         if (a[0] == '-' && a[1] == '-') {
             const char *eq = strchr(a, '=');
             size_t nl = eq ? (size_t)(eq - a - 2) : av[i].len - 2;
@@ -604,8 +609,8 @@ void nx_feed_stdin(nps *ps, int idx, const char *data, size_t len, uint32_t wfla
     if (inf == NULL || idx >= c->out->ncmds)
         return;
     uint32_t child = child_of(c->out->cmds[idx].flags);
-    if (wflags & W_DECODED)
-        child |= PX_CMD_DECODED;
+    if (wflags & (W_DECODED | W_ANSI))
+        child |= PX_CMD_DECODED; /* printf '\x..' escapes count as decoding */
     if (wflags & W_ANSI)
         c->out->flags |= PX_ACT_ANSI_C;
     c->out->flags |= PX_ACT_EVAL;

@@ -213,7 +213,7 @@ void  nx_var_unset(nctx *c, const char *name, size_t nlen);
 
 const char *nx_basename(const char *s);
 bool  nx_is_name(const char *s, size_t n);
-size_t nx_assign_len(const char *s, size_t n);   /* length of NAME or NAME+ before '=', or 0 */
+size_t nx_assign_len(const char *s, size_t n);   /* length of NAME in NAME=.. / NAME+=.., or 0 */
 
 /* ---- scan.c --------------------------------------------------------------- */
 

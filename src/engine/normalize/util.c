@@ -325,7 +325,7 @@ size_t nx_assign_len(const char *s, size_t n)
             i++;
     }
     if (i < n && s[i] == '+' && i + 1 < n && s[i + 1] == '=')
-        return i + 1;
+        return i; /* NAME+=: the caller sees the '+' */
     if (i < n && s[i] == '=')
         return i;
     return 0;
