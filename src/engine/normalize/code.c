@@ -11,7 +11,7 @@
 enum {
     C_QUAL   = 1u << 0,  /* only as a method: subprocess.call, os.execute */
     C_EXECV  = 1u << 1,  /* (path, argv0, args...): argv0 repeats the path */
-    C_NOPY   = 1u << 2,  /* not in Python (exec/eval run Python code) */
+    C_NOPY   = 1u << 2,  /* not in Python or awk (Python's exec runs Python) */
     C_PIPE   = 1u << 3,  /* perl open(): only "|cmd" / "cmd|" strings */
     C_TCL    = 1u << 4,  /* Tcl: the rest of the command is the command */
 };
@@ -140,6 +140,31 @@ typedef struct sargs {
     int    n;
 } sargs;
 
+/* Skips one argument we cannot read (a variable, an expression) up to the
+ * next ',' or the closing parenthesis at the same nesting. */
+static size_t skip_arg(const char *s, size_t n, size_t i)
+{
+    int depth = 0;
+    while (i < n) {
+        char ch = s[i];
+        if (ch == '"' || ch == '\'') {
+            const char *q = memchr(s + i + 1, ch, n - i - 1);
+            i = q ? (size_t)(q - s) + 1 : n;
+            continue;
+        }
+        if (ch == '(' || ch == '[' || ch == '{')
+            depth++;
+        else if (ch == ')' || ch == ']' || ch == '}') {
+            if (depth == 0)
+                return i;
+            depth--;
+        } else if ((ch == ',' || ch == ';' || ch == '\n') && depth == 0)
+            return i;
+        i++;
+    }
+    return n;
+}
+
 /* Arguments after a call name: literals and [lists] of literals. */
 static void call_args(nctx *c, const char *s, size_t n, size_t i, sargs *a, bool js)
 {
@@ -171,10 +196,13 @@ static void call_args(nctx *c, const char *s, size_t n, size_t i, sargs *a, bool
                 i++;
         } else {
             nstr_init(&a->one[a->n]);
-            if (!lit(c, s, n, &i, &a->one[a->n], js))
+            if (lit(c, s, n, &i, &a->one[a->n], js))
+                a->n++;
+            else if (!paren)
                 break;
-            a->n++;
         }
+        if (paren)
+            i = skip_arg(s, n, i); /* "ls " + dir, shell=True, ... */
         i = skip_ws(s, n, i);
         if (i < n && s[i] == ',')
             i++;
@@ -430,7 +458,7 @@ int nx_code_scan(nps *ps, int idx, const char *lang, const char *s, size_t n,
                 continue;
             if ((cl->flags & C_QUAL) && !qual)
                 break;
-            if ((cl->flags & C_NOPY) && (py || js || awk))
+            if ((cl->flags & C_NOPY) && (py || awk))
                 break;
             size_t k2 = skip_ws(s, n, i);
             bool direct = k2 > i && k2 < n &&

@@ -5,6 +5,7 @@
 #define PX_TESTS_NORM_TEST_H
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 
