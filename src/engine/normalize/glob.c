@@ -149,7 +149,7 @@ bool px_glob_match(const char *pattern, const char *s)
 /* ---- intersection ----------------------------------------------------- */
 
 enum { A_LIT, A_ANY, A_CLASS, A_STAR };
-enum { MAX_ATOMS = 1024, MAX_CLASSES = 64 };
+enum { MAX_ATOMS = 4096, MAX_CLASSES = 64 }; /* PATH_MAX-long patterns are decided exactly */
 
 typedef struct gatom {
     uint8_t  kind;
@@ -234,7 +234,7 @@ static bool starable(const gpat *g, const gatom *x)
 
 bool px_glob_intersects(const char *a, const char *b)
 {
-    static _Thread_local gpat ga, gb; /* 2 x ~6 KiB: kept off the stack */
+    static _Thread_local gpat ga, gb; /* 2 x ~18 KiB: kept off the stack */
     if (a == NULL || b == NULL)
         return false;
     if (!atomize(a, &ga) || !atomize(b, &gb))
