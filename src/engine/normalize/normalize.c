@@ -70,6 +70,11 @@ int px_shell_normalize(px_arena *a, const char *src, size_t len,
     nps ps;
     nx_ps_init(&ps, &c, src ? src : "", len, 0, -1, 0);
     nx_parse_body(&ps);
+    /* A limit may have cut a command short before its substitutions got
+     * their parent: they have none. */
+    for (int i = c.base; i < out->ncmds; i++)
+        if (out->cmds[i].parent == NX_PENDING)
+            out->cmds[i].parent = -1;
     if (a->failed) {
         out->flags |= PX_ACT_TRUNCATED;
         return -1;

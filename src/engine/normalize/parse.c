@@ -686,12 +686,12 @@ static int parse_simple(nps *ps, size_t first_end)
         if (o->target == NULL)
             o->target = "", o->tlen = 0;
     }
-    if (c->stop)
-        return -1;
 
     int idx = -1;
-    if (argv.n > 0)
+    if (argv.n > 0 && !c->stop)
         idx = nx_build_cmd(ps, argv.v, argv.n, rv, rv ? nr : 0, as, na, 0);
+    /* Substitutions of this command waited for its index (also on the way
+     * out after a limit stopped us). */
     int pend = idx >= 0 ? idx : c->out->ncmds;
     for (int i = first; i < pend; i++)
         if (c->out->cmds[i].parent == NX_PENDING)
