@@ -433,9 +433,6 @@ int nx_code_scan(nps *ps, int idx, const char *lang, const char *s, size_t n,
             size_t e = i;
             while (e < n && s[e] != '\n' && s[e] != ']' && s[e] != ';' && s[e] != '}')
                 e++;
-            size_t cb = i;
-            while (cb < e && (s[cb] == ' ' || s[cb] == '\t' || s[cb] == '-'))
-                cb++; /* exec -ignorestderr is rare; leading dashes are options */
             found += emit(ps, idx, s + i, e - i, child, wflags);
             i = e;
             continue;

@@ -233,7 +233,28 @@ size_t nx_scan(nctx *c, const char *s, size_t n, size_t pos, int mode, bool *unt
 bool   nx_is_arith(const char *s, size_t n, size_t pos);
 bool   nx_is_meta(unsigned char ch);
 
-/* ---- parse.c -------------------------------------------------------------- */
+/* ---- parse.c, redir.c, flow.c ----------------------------------------- */
+
+/* A redirection as read, before its target is expanded. */
+typedef struct rredir {
+    int         fd;
+    size_t      fdb, fde;     /* explicit fd text, fdb == fde when none */
+    int         op;
+    const char *optext;
+    size_t      tb, te;       /* target word (or heredoc delimiter) */
+    const char *body;         /* heredoc body */
+    size_t      blen;
+    bool        quoted;       /* heredoc delimiter was quoted: no expansion */
+} rredir;
+
+void   nx_skip_blanks(nps *ps);
+size_t nx_scan_word(nps *ps, size_t pos);
+/* Reads the redirection operator at ps->pos (r->fd preset, -1 = default),
+ * its target word and, for heredocs, the body. */
+void   nx_read_redir(nps *ps, rredir *r);
+/* Follows constant data through the pipeline just parsed; true with the
+ * pipeline's output when that output is constant. */
+bool   nx_pipeline_flow(nps *ps, const char **out, size_t *outlen, uint32_t *oflags);
 
 void nx_ps_init(nps *ps, nctx *c, const char *s, size_t n, int depth, int parent, uint32_t inherit);
 void nx_parse_body(nps *ps);

@@ -11,17 +11,6 @@ typedef struct span {
     size_t b, e;
 } span;
 
-typedef struct rredir {
-    int         fd;
-    size_t      fdb, fde;     /* explicit fd text, fdb == fde when none */
-    int         op;
-    const char *optext;
-    size_t      tb, te;       /* target word (or heredoc delimiter) */
-    const char *body;         /* heredoc body */
-    size_t      blen;
-    bool        quoted;       /* heredoc delimiter was quoted: no expansion */
-} rredir;
-
 void nx_ps_init(nps *ps, nctx *c, const char *s, size_t n, int depth, int parent, uint32_t inherit)
 {
     ps->c = c;
@@ -61,7 +50,7 @@ static void newline(nps *ps)
     }
 }
 
-static void skip_blanks(nps *ps)
+void nx_skip_blanks(nps *ps)
 {
     const char *s = ps->s;
     while (ps->pos < ps->n) {
@@ -85,7 +74,7 @@ static void skip_comment(nps *ps)
 static void skip_space(nps *ps)
 {
     while (ps->pos < ps->n) {
-        skip_blanks(ps);
+        nx_skip_blanks(ps);
         if (ps->pos >= ps->n)
             break;
         char ch = ps->s[ps->pos];
@@ -98,7 +87,7 @@ static void skip_space(nps *ps)
     }
 }
 
-static size_t scan_word(nps *ps, size_t pos)
+size_t nx_scan_word(nps *ps, size_t pos)
 {
     /* inline fast path for plain words; anything else goes to the scanner */
     const char *s = ps->s;
@@ -185,15 +174,15 @@ static void expand_loose(nps *ps, size_t b, size_t e, nwlist *dst)
 
 static void case_header(nps *ps)
 {
-    skip_blanks(ps);
-    size_t e = scan_word(ps, ps->pos);
+    nx_skip_blanks(ps);
+    size_t e = nx_scan_word(ps, ps->pos);
     if (e > ps->pos) {
         nwlist l = {0};
         expand_loose(ps, ps->pos, e, &l);
         ps->pos = e;
     }
     skip_space(ps);
-    e = scan_word(ps, ps->pos);
+    e = nx_scan_word(ps, ps->pos);
     if (raw_is(ps, ps->pos, e, "in"))
         ps->pos = e;
     if (ps->case_top < NX_CASE_MAX)
@@ -220,7 +209,7 @@ static void case_sep(nps *ps)
 /* At a case item: either `esac` or `[(] pat [| pat]... )`. */
 static void case_pattern(nps *ps)
 {
-    size_t e = scan_word(ps, ps->pos);
+    size_t e = nx_scan_word(ps, ps->pos);
     if (raw_is(ps, ps->pos, e, "esac")) {
         ps->pos = e;
         case_pop(ps);
@@ -229,7 +218,7 @@ static void case_pattern(nps *ps)
     if (ps->pos < ps->n && ps->s[ps->pos] == '(')
         ps->pos++;
     while (ps->pos < ps->n && !ps->c->stop) {
-        skip_blanks(ps);
+        nx_skip_blanks(ps);
         if (ps->pos >= ps->n)
             break;
         char ch = ps->s[ps->pos];
@@ -241,7 +230,7 @@ static void case_pattern(nps *ps)
             nx_parse_err(ps->c);
             break;
         }
-        e = scan_word(ps, ps->pos);
+        e = nx_scan_word(ps, ps->pos);
         ps->pos = e > ps->pos ? e : ps->pos + 1;
     }
     if (ps->case_top > 0 && ps->case_top <= NX_CASE_MAX)
@@ -250,13 +239,13 @@ static void case_pattern(nps *ps)
 
 static void for_header(nps *ps)
 {
-    skip_blanks(ps);
+    nx_skip_blanks(ps);
     if (ps->pos + 1 < ps->n && ps->s[ps->pos] == '(' && ps->s[ps->pos + 1] == '(') {
         bool un;
         ps->pos = nx_scan(ps->c, ps->s, ps->n, ps->pos + 2, SC_ARITH, &un);
         return;
     }
-    size_t e = scan_word(ps, ps->pos);
+    size_t e = nx_scan_word(ps, ps->pos);
     if (nx_is_name(ps->s + ps->pos, e - ps->pos)) {
         const char *name = nx_strndup(ps->c, ps->s + ps->pos, e - ps->pos);
         if (name != NULL)
@@ -264,20 +253,20 @@ static void for_header(nps *ps)
     }
     ps->pos = e;
     skip_space(ps);
-    e = scan_word(ps, ps->pos);
+    e = nx_scan_word(ps, ps->pos);
     if (!raw_is(ps, ps->pos, e, "in"))
         return;
     ps->pos = e;
     nwlist l = {0};
     while (ps->pos < ps->n && !ps->c->stop) {
-        skip_blanks(ps);
+        nx_skip_blanks(ps);
         if (ps->pos >= ps->n || nx_is_meta((unsigned char)ps->s[ps->pos]))
             break;
         if (ps->s[ps->pos] == '#') {
             skip_comment(ps);
             break;
         }
-        e = scan_word(ps, ps->pos);
+        e = nx_scan_word(ps, ps->pos);
         expand_loose(ps, ps->pos, e, &l);
         l.n = 0;
         ps->pos = e;
@@ -286,10 +275,10 @@ static void for_header(nps *ps)
 
 static void function_header(nps *ps)
 {
-    skip_blanks(ps);
-    size_t e = scan_word(ps, ps->pos);
+    nx_skip_blanks(ps);
+    size_t e = nx_scan_word(ps, ps->pos);
     ps->pos = e;
-    skip_blanks(ps);
+    nx_skip_blanks(ps);
     if (ps->pos < ps->n && ps->s[ps->pos] == '(') {
         size_t p = ps->pos + 1;
         while (p < ps->n && nx_isblank((unsigned char)ps->s[p]))
@@ -304,7 +293,7 @@ static void cond_expr(nps *ps)
 {
     nwlist l = {0};
     while (ps->pos < ps->n && !ps->c->stop) {
-        skip_blanks(ps);
+        nx_skip_blanks(ps);
         if (ps->pos >= ps->n)
             break;
         char ch = ps->s[ps->pos];
@@ -312,7 +301,7 @@ static void cond_expr(nps *ps)
             newline(ps);
             continue;
         }
-        size_t e = scan_word(ps, ps->pos);
+        size_t e = nx_scan_word(ps, ps->pos);
         if (e == ps->pos) {
             ps->pos++; /* && || ( ) < > inside [[ ]] are its operators */
             continue;
@@ -326,151 +315,6 @@ static void cond_expr(nps *ps)
         ps->pos = e;
     }
     nx_parse_err(ps->c);
-}
-
-/* ---- heredocs ------------------------------------------------------------ */
-
-static void read_heredoc(nps *ps, const char *delim, size_t dl, bool strip, rredir *r)
-{
-    nctx *c = ps->c;
-    const char *s = ps->s;
-    size_t n = ps->n;
-    if (ps->hd_nl == SIZE_MAX || ps->pos > ps->hd_nl) {
-        /* first heredoc of this line: its body starts after the line */
-        size_t nl = nx_scan(c, s, n, ps->pos, SC_LINE, NULL);
-        ps->hd_nl = nl;
-        ps->hd_end = nl < n ? nl + 1 : n;
-    }
-    size_t start = ps->hd_end, p = start;
-    bool found = false;
-    while (p < n) {
-        const char *nl = memchr(s + p, '\n', n - p);
-        size_t e = nl ? (size_t)(nl - s) : n;
-        size_t b = p;
-        if (strip)
-            while (b < e && s[b] == '\t')
-                b++;
-        size_t le = e;
-        if (le > b && s[le - 1] == '\r')
-            le--;
-        if (le - b == dl && memcmp(s + b, delim, dl) == 0) {
-            r->body = s + start;
-            r->blen = p - start;
-            ps->hd_end = nl ? e + 1 : n;
-            found = true;
-            break;
-        }
-        p = nl ? e + 1 : n;
-    }
-    if (!found) {
-        /* bash: "here-document delimited by end-of-file"; it still runs */
-        r->body = s + start;
-        r->blen = n - start;
-        ps->hd_end = n;
-    }
-    nx_charge(c, r->blen + 1);
-    if (strip && r->blen > 0) {
-        nstr b;
-        nstr_init(&b);
-        bool bol = true;
-        for (size_t i = 0; i < r->blen; i++) {
-            char ch = r->body[i];
-            if (bol && ch == '\t')
-                continue;
-            bol = ch == '\n';
-            nstr_addc(c, &b, ch);
-        }
-        r->body = b.p ? b.p : "";
-        r->blen = b.len;
-    }
-}
-
-/* Reads a redirection operator at pos (fd given by the caller, or -1). */
-static void read_redir(nps *ps, rredir *r)
-{
-    const char *s = ps->s;
-    size_t n = ps->n, p = ps->pos;
-    char c0 = s[p], c1 = p + 1 < n ? s[p + 1] : 0, c2 = p + 2 < n ? s[p + 2] : 0;
-    int dfd = 1;
-    if (c0 == '<') {
-        dfd = 0;
-        if (c1 == '<' && c2 == '<')
-            r->op = PX_REDIR_HERESTRING, r->optext = "<<<", p += 3;
-        else if (c1 == '<' && c2 == '-')
-            r->op = PX_REDIR_HEREDOC, r->optext = "<<-", p += 3;
-        else if (c1 == '<')
-            r->op = PX_REDIR_HEREDOC, r->optext = "<<", p += 2;
-        else if (c1 == '&')
-            r->op = PX_REDIR_DUP, r->optext = "<&", p += 2;
-        else if (c1 == '>')
-            r->op = PX_REDIR_INOUT, r->optext = "<>", p += 2;
-        else
-            r->op = PX_REDIR_IN, r->optext = "<", p += 1;
-    } else if (c0 == '>') {
-        if (c1 == '>')
-            r->op = PX_REDIR_APPEND, r->optext = ">>", p += 2;
-        else if (c1 == '&')
-            r->op = PX_REDIR_DUP, r->optext = ">&", p += 2;
-        else if (c1 == '|')
-            r->op = PX_REDIR_OUT, r->optext = ">|", p += 2;
-        else
-            r->op = PX_REDIR_OUT, r->optext = ">", p += 1;
-    } else { /* &> &>> */
-        if (c2 == '>')
-            r->op = PX_REDIR_APPEND, r->optext = "&>>", p += 3;
-        else
-            r->op = PX_REDIR_OUT, r->optext = "&>", p += 2;
-    }
-    if (r->fd < 0)
-        r->fd = dfd;
-    ps->pos = p;
-    skip_blanks(ps);
-    size_t e = ps->pos < n ? scan_word(ps, ps->pos) : ps->pos;
-    r->tb = ps->pos;
-    r->te = e;
-    r->body = NULL;
-    r->blen = 0;
-    r->quoted = false;
-    if (e == ps->pos)
-        nx_parse_err(ps->c);
-    ps->pos = e;
-    if (r->op == PX_REDIR_DUP) {
-        /* >&word with a non-number word is "stdout and stderr to file" */
-        bool num = e > r->tb;
-        for (size_t k = r->tb; k < e; k++)
-            if (!nx_isdigit((unsigned char)s[k]) && !(s[k] == '-' && k + 1 == e))
-                num = false;
-        if (!num)
-            r->op = s[r->tb - 1] == '&' && r->optext[0] == '<' ? PX_REDIR_IN : PX_REDIR_OUT;
-    }
-    if (r->op == PX_REDIR_HEREDOC) {
-        char dbuf[256];
-        size_t dl = 0;
-        char q = 0;
-        for (size_t k = r->tb; k < e; k++) {
-            char ch = s[k];
-            if (q) {
-                if (ch == q)
-                    q = 0;
-                else if (dl < sizeof(dbuf))
-                    dbuf[dl++] = ch;
-                continue;
-            }
-            if (ch == '\'' || ch == '"') {
-                q = ch;
-                r->quoted = true;
-                continue;
-            }
-            if (ch == '\\' && k + 1 < e) {
-                r->quoted = true;
-                k++;
-                ch = s[k];
-            }
-            if (dl < sizeof(dbuf))
-                dbuf[dl++] = ch;
-        }
-        read_heredoc(ps, dbuf, dl, r->optext[2] == '-', r);
-    }
 }
 
 /* ---- simple commands ---------------------------------------------------- */
@@ -524,7 +368,7 @@ static int parse_simple(nps *ps, size_t first_end)
     bool toomany = false;
 
     while (ps->pos < ps->n && !c->stop) {
-        skip_blanks(ps);
+        nx_skip_blanks(ps);
         if (ps->pos >= ps->n)
             break;
         char ch = s[ps->pos];
@@ -557,7 +401,7 @@ static int parse_simple(nps *ps, size_t first_end)
                 e = first_end; /* parse_command scanned it already */
                 first_end = 0;
             } else {
-                e = scan_word(ps, ps->pos);
+                e = nx_scan_word(ps, ps->pos);
             }
             if (e == ps->pos) {
                 ps->pos++;
@@ -592,7 +436,7 @@ static int parse_simple(nps *ps, size_t first_end)
             } else if (fde > fdb) {
                 r->fd = 10; /* {var}>: bash allocates an fd >= 10 */
             }
-            read_redir(ps, r);
+            nx_read_redir(ps, r);
             continue;
         }
         if (words.n == 0 && nx_assign_len(s + ps->pos, e - ps->pos) > 0) {
@@ -708,7 +552,7 @@ static int parse_command(nps *ps)
     int ret = -1;
     size_t first_end = 0;
     while (ps->pos < ps->n && !c->stop) {
-        skip_blanks(ps);
+        nx_skip_blanks(ps);
         if (ps->pos >= ps->n)
             return ret;
         char ch = ps->s[ps->pos];
@@ -732,7 +576,7 @@ static int parse_command(nps *ps)
         }
         if (ch == '<' || ch == '>' || ch == '&')
             break;
-        size_t e = scan_word(ps, ps->pos);
+        size_t e = nx_scan_word(ps, ps->pos);
         switch (keyword(ps->s + ps->pos, e - ps->pos)) {
         case KW_NONE:
             first_end = e;
@@ -791,108 +635,12 @@ simple:
     return r == -1 ? ret : r;
 }
 
-/* ---- pipelines and data flow -------------------------------------------- */
+/* ---- pipelines ------------------------------------------------------- */
 
 static void set_flag(nctx *c, int idx, uint32_t f)
 {
     if (idx >= 0 && idx < c->out->ncmds)
         c->out->cmds[idx].flags |= f;
-}
-
-/* Follows constant data (echo/printf output, heredocs) through decoders
- * into the command that consumes it.  Returns true with the pipeline's
- * output in *out when that output is constant. */
-static bool pipeline_flow(nps *ps, const char **out, size_t *outlen, uint32_t *oflags)
-{
-    nctx *c = ps->c;
-    const char *d = NULL;
-    size_t dl = 0;
-    uint32_t df = 0;
-    bool have = false, decoded = false, konst = true;
-    const char *pend = NULL; /* heredoc body not yet consumed */
-    size_t pendl = 0;
-    int pendcmd = -1, lastdec = -1;
-
-    for (int k = 0; k < ps->nstages && !c->stop; k++) {
-        int idx = ps->stages[k];
-        ncinfo *inf = idx >= 0 ? nx_info(c, idx) : NULL;
-        if (inf == NULL) {
-            have = false;
-            konst = false;
-            continue;
-        }
-        if (inf->has_in) {
-            if (pend != NULL)
-                nx_add_text(c, PX_TEXT_DATA, pend, pendl, pendcmd, NULL);
-            d = inf->in;
-            dl = inf->inlen;
-            df = inf->iflags;
-            have = true;
-            pend = d;
-            pendl = dl;
-            pendcmd = idx;
-        } else if (k == 0) {
-            have = false;
-        }
-        if (inf->role != R_DECODER && decoded && lastdec >= 0) {
-            nx_add_text(c, PX_TEXT_DECODED, d, dl, lastdec, NULL);
-            decoded = false;
-        }
-        switch (inf->role) {
-        case R_PRODUCER:
-            if (inf->has_out) {
-                d = inf->out;
-                dl = inf->outlen;
-                df = inf->oflags;
-                have = true;
-            } else {
-                have = false;
-                konst = false;
-            }
-            break;
-        case R_DECODER:
-            if (have && inf->dec >= 0 && nx_decode(c, inf->dec, inf, d, dl, &d, &dl)) {
-                df |= W_DECODED;
-                decoded = true;
-                lastdec = idx;
-                c->out->flags |= PX_ACT_DECODED;
-            } else {
-                have = false;
-                konst = false;
-            }
-            break;
-        case R_PASS:
-            if (!have)
-                konst = false;
-            else if (inf->tee)
-                nx_add_text(c, PX_TEXT_DATA, d, dl, idx, NULL);
-            break;
-        default:
-            if (have && inf->stdin_code) {
-                nx_feed_stdin(ps, idx, d, dl, df);
-                pend = NULL;
-            } else if (have && pend == NULL && !(df & W_DECODED)) {
-                nx_add_text(c, PX_TEXT_DATA, d, dl, idx, NULL); /* crontab -, mail, ... */
-            }
-            have = false;
-            konst = false;
-        }
-        if (inf->out_redir && have && inf->role == R_PRODUCER && !(df & W_DECODED))
-            nx_add_text(c, PX_TEXT_DATA, d, dl, idx, NULL);
-        if (inf->out_redir)
-            have = false, konst = false;
-    }
-    if (decoded && lastdec >= 0)
-        nx_add_text(c, PX_TEXT_DECODED, d, dl, lastdec, NULL);
-    if (pend != NULL && !(have && konst && ps->want_out))
-        nx_add_text(c, PX_TEXT_DATA, pend, pendl, pendcmd, NULL);
-    if (have && konst && ps->nstages > 0) {
-        *out = d;
-        *outlen = dl;
-        *oflags = df & (W_ANSI | W_DECODED);
-        return true;
-    }
-    return false;
 }
 
 static void parse_pipeline(nps *ps)
@@ -918,7 +666,7 @@ static void parse_pipeline(nps *ps)
         }
         if (c->stop)
             return;
-        skip_blanks(ps);
+        nx_skip_blanks(ps);
         if (ps->pos < ps->n && ps->s[ps->pos] == '|' &&
             !(ps->pos + 1 < ps->n && ps->s[ps->pos + 1] == '|')) {
             ps->pos++;
@@ -942,7 +690,7 @@ static void parse_pipeline(nps *ps)
     const char *o = NULL;
     size_t ol = 0;
     uint32_t of = 0;
-    bool k = !nc && pipeline_flow(ps, &o, &ol, &of);
+    bool k = !nc && nx_pipeline_flow(ps, &o, &ol, &of);
     if (ps->want_out) {
         if (k) {
             nstr_add(c, &ps->outb, o, ol);
@@ -1009,48 +757,3 @@ void nx_parse_body(nps *ps)
         nx_parse_err(c);
 }
 
-bool nx_parse_nested(nctx *c, const char *s, size_t n, int depth, int parent,
-                     uint32_t inherit, uint32_t wflags, bool keep_vars)
-{
-    int maxd = c->lim.max_depth < NX_DEPTH_CAP ? c->lim.max_depth : NX_DEPTH_CAP;
-    if (c->stop)
-        return false;
-    if (depth + 1 > maxd || c->rec >= NX_REC_CAP) {
-        nx_trunc(c);
-        return false;
-    }
-    nps sub;
-    if (wflags & W_DECODED)
-        inherit |= PX_CMD_DECODED;
-    nx_ps_init(&sub, c, s, n, depth + 1, parent, inherit);
-    sub.wflags = wflags;
-    int scope = c->scope, nvars = c->nvars;
-    if (!keep_vars)
-        c->scope = c->nvars;
-    c->rec++;
-    nx_parse_body(&sub);
-    c->rec--;
-    if (!keep_vars) {
-        c->nvars = nvars;
-        c->scope = scope;
-    }
-    return true;
-}
-
-int nx_exec_argv(nps *ps, int parent, nword *av, int ac, uint32_t flags)
-{
-    nctx *c = ps->c;
-    int maxd = c->lim.max_depth < NX_DEPTH_CAP ? c->lim.max_depth : NX_DEPTH_CAP;
-    if (ac <= 0 || c->stop)
-        return -1;
-    if (ps->depth + 1 > maxd || c->rec >= NX_REC_CAP) {
-        nx_trunc(c);
-        return -1;
-    }
-    nps sub;
-    nx_ps_init(&sub, c, "", 0, ps->depth + 1, parent, (ps->inherit & ~PX_CMD_PIPE_IN) | PX_CMD_NESTED);
-    c->rec++;
-    int idx = nx_build_cmd(&sub, av, ac, NULL, 0, NULL, 0, flags);
-    c->rec--;
-    return idx;
-}

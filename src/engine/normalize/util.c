@@ -5,14 +5,11 @@
 
 bool nx_charge_slow(nctx *c)
 {
-    {
-        /* The work bound is what keeps hostile input linear: once it is
-         * spent everything unwinds with what was produced so far. */
-        nx_trunc(c);
-        c->stop = true;
-        return false;
-    }
-    return !c->stop;
+    /* The work bound is what keeps hostile input linear: once it is spent
+     * everything unwinds with what was produced so far. */
+    nx_trunc(c);
+    c->stop = true;
+    return false;
 }
 
 void nx_trunc(nctx *c)
@@ -286,18 +283,9 @@ void nx_var_unset(nctx *c, const char *name, size_t nlen)
 
 const char *nx_basename(const char *s)
 {
+    /* "dir/" and "/" have no last component: keep the word as written */
     const char *b = strrchr(s, '/');
-    if (b == NULL)
-        return s;
-    if (b[1] != '\0')
-        return b + 1;
-    /* "dir/": use the last component, "/": keep as is */
-    const char *e = b;
-    while (e > s && e[-1] == '/')
-        e--;
-    if (e == s)
-        return s;
-    return s;
+    return b != NULL && b[1] != '\0' ? b + 1 : s;
 }
 
 bool nx_is_name(const char *s, size_t n)
