@@ -314,6 +314,39 @@ static bool line_prefix(const char *s, size_t n, const char *p, size_t *rest)
     return true;
 }
 
+/* base64.b64decode("..") / base64_decode / atob / Base64.decode64 /
+ * decode_base64: a literal payload the code is about to decode. */
+static bool is_b64_call(const char *w, size_t wl, bool qual)
+{
+    return nx_eq(w, wl, "b64decode") || nx_eq(w, wl, "base64_decode") || nx_eq(w, wl, "atob") ||
+           nx_eq(w, wl, "decode_base64") || (qual && (nx_eq(w, wl, "decode64") || nx_eq(w, wl, "decodebytes") ||
+                                                       nx_eq(w, wl, "standard_b64decode")));
+}
+
+/* Decodes the literal and reads it as more code of the same language. */
+static int decoded_code(nps *ps, int idx, const char *lang, nstr *lit, uint32_t child, uint32_t wflags)
+{
+    nctx *c = ps->c;
+    const char *out;
+    size_t ol;
+    if (c->rec >= NX_REC_CAP || !nx_decode(c, D_B64, NULL, lit->p, lit->len, &out, &ol) || ol == 0)
+        return 0;
+    /* Only text is worth reading as code (binary blobs are not). */
+    size_t printable = 0;
+    for (size_t k = 0; k < ol; k++)
+        printable += ((unsigned char)out[k] >= 0x20 && (unsigned char)out[k] < 0x7f) || out[k] == '\n' ||
+                     out[k] == '\t' || out[k] == '\r';
+    if (printable * 10 < ol * 9)
+        return 0;
+    c->out->flags |= PX_ACT_DECODED;
+    nx_add_text(c, PX_TEXT_DECODED, out, ol, idx, NULL);
+    nx_add_text(c, PX_TEXT_CODE, out, ol, idx, lang);
+    c->rec++;
+    int found = nx_code_scan(ps, idx, lang, out, ol, child | PX_CMD_DECODED, wflags | W_DECODED);
+    c->rec--;
+    return found;
+}
+
 /* Line-oriented escapes: vim :!cmd, gdb !cmd / shell cmd, sqlite .shell. */
 static int line_escapes(nps *ps, int idx, const char *lang, const char *s, size_t n,
                         uint32_t child, uint32_t wflags)
@@ -447,6 +480,13 @@ int nx_code_scan(nps *ps, int idx, const char *lang, const char *s, size_t n,
                     found += emit(ps, idx, t.p ? t.p : "", t.len, child, wflags);
                 i = k;
             }
+            continue;
+        }
+        if (is_b64_call(w, wl, qual)) {
+            sargs a;
+            call_args(c, s, n, i, &a, js);
+            if (a.n >= 1 && a.one[0].len >= 4)
+                found += decoded_code(ps, idx, lang, &a.one[0], child, wflags);
             continue;
         }
         for (size_t k = 0; k < sizeof(CALLS) / sizeof(CALLS[0]); k++) {

@@ -532,8 +532,14 @@ static int parse_simple(nps *ps, size_t first_end)
     }
 
     int idx = -1;
-    if (argv.n > 0 && !c->stop)
+    if (argv.n > 0 && !c->stop) {
         idx = nx_build_cmd(ps, argv.v, argv.n, rv, rv ? nr : 0, as, na, 0);
+    } else if (words.n == 0 && nr == 1 && rv != NULL && rv[0].op == PX_REDIR_IN && ps->want_out &&
+               (ps->inherit & PX_CMD_SUBST) && !c->stop) {
+        /* $(< file) is bash's own `cat file`: make the read visible */
+        nword cat = {"cat", 3, 0};
+        idx = nx_build_cmd(ps, &cat, 1, rv, 1, NULL, 0, 0);
+    }
     /* Substitutions of this command waited for its index (also on the way
      * out after a limit stopped us). */
     int pend = idx >= 0 ? idx : c->out->ncmds;

@@ -143,3 +143,20 @@ Test(norm_interp, prints_are_not_shell_outs)
     const px_actions *a = norm("python3 -c 'print(\"system(x)\")'; node -e 'console.log(\"exec\")'");
     cr_assert_eq(a->ncmds, 2, "%s", dump(a));
 }
+
+Test(norm_interp, base64_payloads_inside_code)
+{
+    /* base64 of "import os\nos.popen('id')" */
+    const px_actions *a = norm("python3 -c \"import base64;exec(base64.b64decode('aW1wb3J0IG9zCm9zLnBvcGVuKCdpZCcp'))\"");
+    const px_cmd *id = need_prog(a, "id");
+    cr_assert(id->flags & PX_CMD_DECODED);
+    cr_assert_eq(id->parent, 0);
+    cr_assert_not_null(find_text(a, PX_TEXT_DECODED, "os.popen"), "%s", dump(a));
+    cr_assert(a->flags & PX_ACT_DECODED);
+    /* base64 of: system("id"); */
+    a = norm("php -r 'eval(base64_decode(\"c3lzdGVtKCJpZCIpOw==\"));'");
+    need_prog(a, "id");
+    /* binary payloads are not read as code */
+    a = norm("python3 -c \"x=base64.b64decode('/////w==')\"");
+    cr_assert_eq(count_texts(a, PX_TEXT_DECODED), 0, "%s", dump(a));
+}

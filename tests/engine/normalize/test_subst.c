@@ -197,3 +197,15 @@ Test(norm_subst, assignment_in_substitution_does_not_leak)
     const px_actions *a = norm("echo $(p=nm; echo $p) ; ${p}ap x");
     assert_no_prog(a, "nmap");
 }
+
+Test(norm_subst, dollar_less_than_reads_file)
+{
+    const px_actions *a = norm("echo \"$(</home/dev/.aws/credentials)\"");
+    const px_cmd *c = need_prog(a, "cat");
+    cr_assert(c->flags & PX_CMD_SUBST);
+    cr_assert_str_eq(c->line, "cat </home/dev/.aws/credentials");
+    cr_assert_eq(c->parent, cmd_index(a, find_prog(a, "echo")));
+    /* only inside a substitution: a bare `< file` runs nothing */
+    a = norm("< /etc/shadow");
+    cr_assert_eq(a->ncmds, 0, "%s", dump(a));
+}
