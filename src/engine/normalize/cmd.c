@@ -171,6 +171,22 @@ static const char *tr_set(nctx *c, const char *s)
     return nstr_cstr(c, &b);
 }
 
+/* Does tr SET1 SET2 rotate whole alphabets (rot13 and kin)? */
+static bool tr_rotation(const char *a, const char *b)
+{
+    size_t al = strlen(a), bl = strlen(b), letters = 0;
+    if (al != bl || al < 26)
+        return false;
+    for (size_t i = 0; i < al; i++) {
+        bool la = ((a[i] | 0x20) >= 'a' && (a[i] | 0x20) <= 'z');
+        bool lb = ((b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'z');
+        if (la != lb || (la && ((a[i] >= 'a') != (b[i] >= 'a'))))
+            return false; /* letters map to letters of the same case */
+        letters += la;
+    }
+    return letters >= 26 && strcmp(a, b) != 0;
+}
+
 static void decoder_setup(nctx *c, ncinfo *inf, int which, nword *av, int ac)
 {
     inf->role = R_DECODER;
@@ -222,6 +238,7 @@ static void decoder_setup(nctx *c, ncinfo *inf, int which, nword *av, int ac)
             inf->tr2 = ns == 2 ? tr_set(c, sets[1]) : NULL;
             inf->tr_del = del;
             inf->dec = D_TR;
+            inf->tr_rot = !del && tr_rotation(inf->tr1, inf->tr2);
         }
         break;
     }

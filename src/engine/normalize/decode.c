@@ -44,6 +44,13 @@ static void put_utf8(nctx *c, nstr *b, uint32_t cp)
     nstr_add(c, b, u, k);
 }
 
+/* An escape spelling a printable ASCII character hides text (\x6e\x63 is
+ * "nc"); escapes for control bytes, colours or non-ASCII are formatting. */
+static bool printable(uint32_t v)
+{
+    return v >= 0x20 && v < 0x7f;
+}
+
 /* Shared escape decoder.  style: 'a' ($'..'), 'e' (echo -e, %b), 'p' (printf
  * format).  Returns bytes consumed from s (after the backslash) and writes
  * the decoded bytes; *byteesc when the escape spelled a byte (\x, octal, \u). */
@@ -89,7 +96,6 @@ static size_t one_escape(nctx *c, nstr *b, const char *s, size_t n, char style, 
                 nstr_addc(c, b, '\\');
                 return 0;
             }
-            *byteesc = true;
             nstr_addc(c, b, (char)(s[1] & 0x1f));
             return 2;
         }
@@ -102,7 +108,7 @@ static size_t one_escape(nctx *c, nstr *b, const char *s, size_t n, char style, 
             v = v * 16 + (unsigned)hexval((unsigned char)s[k++]);
         if (k == 1)
             break;
-        *byteesc = true;
+        *byteesc |= printable(v);
         if (v == 0)
             *nul = true;
         else
@@ -117,7 +123,7 @@ static size_t one_escape(nctx *c, nstr *b, const char *s, size_t n, char style, 
             v = v * 16 + (uint32_t)hexval((unsigned char)s[k++]);
         if (k == 1)
             break;
-        *byteesc = true;
+        *byteesc |= printable(v);
         if (v == 0)
             *nul = true;
         else
@@ -137,7 +143,7 @@ static size_t one_escape(nctx *c, nstr *b, const char *s, size_t n, char style, 
             unsigned v = 0;
             while (k < n && k < max && s[k] >= '0' && s[k] <= '7')
                 v = v * 8 + (unsigned)(s[k++] - '0');
-            *byteesc = true;
+            *byteesc |= printable(v & 0xff);
             if ((v & 0xff) == 0)
                 *nul = true;
             else

@@ -55,10 +55,13 @@ bool nx_pipeline_flow(nps *ps, const char **out, size_t *outlen, uint32_t *oflag
             break;
         case R_DECODER:
             if (have && inf->dec >= 0 && nx_decode(c, inf->dec, inf, d, dl, &d, &dl)) {
-                df |= W_DECODED;
-                decoded = true;
-                lastdec = idx;
-                c->out->flags |= PX_ACT_DECODED;
+                if (inf->dec != D_TR || inf->tr_rot) {
+                    /* a general tr mapping only transforms; rot13 decodes */
+                    df |= W_DECODED;
+                    decoded = true;
+                    lastdec = idx;
+                    c->out->flags |= PX_ACT_DECODED;
+                }
             } else {
                 have = false;
                 konst = false;

@@ -98,6 +98,7 @@ typedef struct ncinfo {
     int16_t     dec;     /* decoder op (nx_decode_op), -1 */
     const char *tr1, *tr2; /* tr sets */
     uint8_t     tr_del;
+    uint8_t     tr_rot;  /* tr maps letters by a rotation (rot13): real decoding */
 } ncinfo;
 
 /* ---- context ------------------------------------------------------------ */

@@ -134,3 +134,26 @@ Test(norm_decode, garbage_is_harmless)
     const px_actions *a = norm("echo '%%%%' | base64 -d | sh; echo zz | xxd -r -p | sh");
     cr_assert_geq(a->ncmds, 6, "%s", dump(a));
 }
+
+Test(norm_decode, formatting_escapes_are_not_decoding)
+{
+    static const char *const forms[] = {"printf \"\\u20AC %.2f\\n\" 123.4", "echo -e '\\e[31mred\\x1b[0m'",
+                                        "printf '\\033[1m%s\\n' bold", "echo $'\\t\\n'"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        const px_actions *a = norm(forms[i]);
+        cr_assert(!(a->flags & (PX_ACT_DECODED | PX_ACT_ANSI_C)), "%s: %s", forms[i], dump(a));
+    }
+}
+
+Test(norm_decode, general_tr_only_transforms)
+{
+    const px_actions *a = norm("echo hello world | tr find_character replace_character");
+    cr_assert(!(a->flags & PX_ACT_DECODED), "%s", dump(a));
+    a = norm("echo 'i#d' | tr -d '#' | sh");
+    const px_cmd *id = need_prog(a, "id");
+    cr_assert(id->flags & PX_CMD_NESTED, "the data still flows: %s", dump(a));
+    cr_assert(!(id->flags & PX_CMD_DECODED));
+    a = norm("echo 'ID' | tr '[:upper:]' '[:lower:]' | sh");
+    need_prog(a, "id");
+    cr_assert(!(a->flags & PX_ACT_DECODED));
+}
