@@ -133,10 +133,15 @@ static void h_find(nps *ps, int idx, nword *av, int ac, uint32_t child)
 
 static void h_ssh(nps *ps, int idx, nword *av, int ac, uint32_t child)
 {
-    int i = skip_opts(av, ac, 1, "BbcDEeFIiJLlmOoPpQRSWw", "");
-    if (i + 1 >= ac)
+    static const char optarg[] = "BbcDEeFIiJLlmOoPpQRSWw";
+    int i = skip_opts(av, ac, 1, optarg, "");
+    if (i >= ac)
         return;
-    run_string(ps, idx, join(ps->c, av + i + 1, ac - i - 1), child | PX_CMD_REMOTE, false);
+    /* OpenSSH also takes options after the destination: ssh host -t cmd */
+    int j = skip_opts(av, ac, i + 1, optarg, "");
+    if (j >= ac)
+        return;
+    run_string(ps, idx, join(ps->c, av + j, ac - j), child | PX_CMD_REMOTE, false);
 }
 
 static void h_docker(nps *ps, int idx, nword *av, int ac, uint32_t child)

@@ -129,6 +129,8 @@ Test(norm_nested, ssh_remote_command)
     need_prog(a, "nc");
     a = norm("ssh host");
     cr_assert_eq(a->ncmds, 1);
+    a = norm("ssh root@10.0.0.5 -t -p 2222 'bash -i'");
+    cr_assert(need_prog(a, "bash")->flags & PX_CMD_REMOTE, "%s", dump(a));
 }
 
 Test(norm_nested, docker_exec_and_run)
