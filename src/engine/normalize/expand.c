@@ -386,7 +386,15 @@ void nx_walk(xout *o, const char *s, size_t n, int ctx)
             break;
         }
         case '"': {
-            size_t e = nx_scan(c, s, n, i + 1, SC_DQ, &un);
+            size_t e = i + 1;
+            while (e < n && s[e] != '"' && s[e] != '$' && s[e] != '`' && s[e] != '\\')
+                e++;
+            if (e < n && s[e] == '"') {
+                e++; /* plain contents: the closing quote is the first one */
+                un = false;
+            } else {
+                e = nx_scan(c, s, n, i + 1, SC_DQ, &un);
+            }
             if (un)
                 nx_parse_err(c);
             size_t ce = un ? e : e - 1;

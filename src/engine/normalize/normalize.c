@@ -11,10 +11,9 @@ void px_norm_limits_default(px_norm_limits *lim)
     lim->max_vars = 256;
 }
 
-static bool raw_space(unsigned char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v' || ch == '\0';
-}
+static const uint8_t raw_ws[256] = {
+    [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1, ['\0'] = 1,
+};
 
 /* The input with whitespace runs folded to one space and the ends trimmed. */
 static void add_raw(nctx *c, const char *src, size_t len)
@@ -25,18 +24,23 @@ static void add_raw(nctx *c, const char *src, size_t len)
     char *r = nx_alloc(c, cap + 1);
     if (r == NULL)
         return;
-    size_t o = 0;
-    bool sp = false;
-    for (size_t i = 0; i < len && o < cap; i++) {
-        unsigned char ch = (unsigned char)src[i];
-        if (raw_space(ch)) {
-            sp = o > 0;
-            continue;
-        }
-        if (sp && o + 1 < cap)
+    const unsigned char *s = (const unsigned char *)src;
+    size_t o = 0, i = 0;
+    while (i < len && raw_ws[s[i]])
+        i++;
+    while (i < len && o < cap) {
+        /* copy a run of non-blanks, then fold the blanks after it */
+        size_t j = i;
+        while (j < len && !raw_ws[s[j]])
+            j++;
+        size_t k = j - i < cap - o ? j - i : cap - o;
+        memcpy(r + o, src + i, k);
+        o += k;
+        while (j < len && raw_ws[s[j]])
+            j++;
+        if (j < len && o < cap)
             r[o++] = ' ';
-        sp = false;
-        r[o++] = (char)ch;
+        i = j;
     }
     r[o] = '\0';
     nx_add_text(c, PX_TEXT_RAW, r, o, -1, NULL);
@@ -46,9 +50,19 @@ int px_shell_normalize(px_arena *a, const char *src, size_t len,
                        const px_norm_limits *lim, px_actions *out)
 {
     nctx c;
-    memset(&c, 0, sizeof(c));
+    /* every field set explicitly: cheaper than clearing the whole struct */
     c.a = a;
     c.out = out;
+    c.info = NULL;
+    c.infocap = 0;
+    c.vars = NULL;
+    c.nvars = c.varcap = c.scope = 0;
+    c.total = 0;
+    c.steps = 0;
+    c.rec = 0;
+    c.stop = false;
+    c.chunk = NULL;
+    c.chunk_left = 0;
     if (lim != NULL)
         c.lim = *lim;
     else

@@ -92,12 +92,32 @@ size_t nx_scan_word(nps *ps, size_t pos)
     /* inline fast path for plain words; anything else goes to the scanner */
     const char *s = ps->s;
     size_t p = pos, n = ps->n;
-    while (p < n && !(nx_cc[(unsigned char)s[p]] & CC_WSPEC))
-        p++;
-    if (p >= n || ((nx_cc[(unsigned char)s[p]] & CC_META) && s[p] != '(' &&
-                   !((s[p] == '<' || s[p] == '>') && p + 1 < n && s[p + 1] == '('))) {
-        nx_charge(ps->c, p - pos + 1);
-        return p;
+    for (;;) {
+        while (p < n && !(nx_cc[(unsigned char)s[p]] & CC_WSPEC))
+            p++;
+        if (p >= n || ((nx_cc[(unsigned char)s[p]] & CC_META) && s[p] != '(' &&
+                       !((s[p] == '<' || s[p] == '>') && p + 1 < n && s[p + 1] == '('))) {
+            nx_charge(ps->c, p - pos + 1);
+            return p;
+        }
+        /* simple quotes: '..' and ".." without $ ` \ inside */
+        if (s[p] == '\'') {
+            const char *q = memchr(s + p + 1, '\'', n - p - 1);
+            if (q == NULL)
+                break;
+            p = (size_t)(q - s) + 1;
+            continue;
+        }
+        if (s[p] == '"') {
+            size_t q = p + 1;
+            while (q < n && s[q] != '"' && s[q] != '$' && s[q] != '`' && s[q] != '\\')
+                q++;
+            if (q >= n || s[q] != '"')
+                break;
+            p = q + 1;
+            continue;
+        }
+        break;
     }
     bool un = false;
     size_t e = nx_scan(ps->c, ps->s, ps->n, pos, SC_WORD, &un);

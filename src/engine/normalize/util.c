@@ -24,7 +24,7 @@ void nx_parse_err(nctx *c)
 
 void *nx_alloc_slow(nctx *c, size_t n)
 {
-    enum { CHUNK = 4096, SMALL = 512 };
+    enum { CHUNK = 8192, SMALL = 1024 };
     if (c->stop)
         return NULL;
     if (n <= SMALL) {
@@ -165,6 +165,16 @@ int px_actions_add_text(px_arena *a, px_actions *out, px_text_kind kind,
     return out->ntexts++;
 }
 
+/* Grows an output array by the pow2 convention, from our chunk when small. */
+static void *nx_grow_pow2(nctx *c, void *old, int n, size_t size)
+{
+    size_t ncap = n == 0 ? 8 : (size_t)n * 2;
+    void *v = nx_alloc(c, ncap * size);
+    if (v != NULL && n > 0)
+        memcpy(v, old, (size_t)n * size);
+    return v;
+}
+
 int nx_add_text(nctx *c, px_text_kind k, const char *s, size_t len, int cmd, const char *lang)
 {
     if (c->stop || s == NULL)
@@ -172,6 +182,12 @@ int nx_add_text(nctx *c, px_text_kind k, const char *s, size_t len, int cmd, con
     if (c->total + len > c->lim.max_total) {
         nx_trunc(c);
         return -1;
+    }
+    if (full(c->out->ntexts)) {
+        px_text *t = nx_grow_pow2(c, c->out->texts, c->out->ntexts, sizeof(*t));
+        if (t == NULL)
+            return -1;
+        c->out->texts = t;
     }
     c->total += len;
     int r = px_actions_add_text(c->a, c->out, k, s, len, cmd, lang);
@@ -191,23 +207,19 @@ int nx_add_cmd(nctx *c, const px_cmd *cmd)
         return -1;
     }
     if (full(o->ncmds)) {
-        px_cmd *v = grow_pow2(c->a, o->cmds, o->ncmds, sizeof(*v));
-        if (v == NULL) {
-            nx_trunc(c);
-            c->stop = true;
+        px_cmd *v = nx_grow_pow2(c, o->cmds, o->ncmds, sizeof(*v));
+        if (v == NULL)
             return -1;
-        }
         o->cmds = v;
     }
     int rel = o->ncmds - c->base;
     if (rel >= c->infocap) {
         int ncap = c->infocap ? c->infocap * 2 : 8;
-        ncinfo *inf = px_arena_grow(c->a, c->info, (size_t)c->infocap, (size_t)ncap, sizeof(*inf));
-        if (inf == NULL) {
-            nx_trunc(c);
-            c->stop = true;
+        ncinfo *inf = nx_alloc(c, (size_t)ncap * sizeof(*inf));
+        if (inf == NULL)
             return -1;
-        }
+        if (c->infocap)
+            memcpy(inf, c->info, (size_t)c->infocap * sizeof(*inf));
         c->info = inf;
         c->infocap = ncap;
     }
