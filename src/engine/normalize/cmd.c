@@ -26,6 +26,8 @@ static bool in_list(const char *list, const char *name, size_t n)
  * collected into env. */
 static int wrap_skip(const nwrap *w, nword *av, int ac, int i, nassign *env, int *nenv, int envcap)
 {
+    if ((w->flags & WF_NOOPTS) && i < ac && nx_eq(av[i].s, av[i].len, "--"))
+        i++; /* nohup -- cmd */
     if (!(w->flags & WF_NOOPTS)) {
         while (i < ac) {
             const char *a = av[i].s;

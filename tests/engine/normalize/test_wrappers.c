@@ -69,7 +69,7 @@ Test(norm_wrap, misc_wrappers)
     static const char *const forms[] = {
         "nice -10 nmap x", "time -p nmap x", "command nmap x", "builtin nmap x", "exec nmap x",
         "caffeinate -i nmap x", "torsocks nmap x", "proxychains4 -q nmap x", "proxychains -f c nmap x",
-        "busybox nmap x", "sshpass -p pw nmap x", "eatmydata nmap x",
+        "busybox nmap x", "sshpass -p pw nmap x", "eatmydata nmap x", "nohup -- nmap x",
     };
     for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
         const px_actions *a = norm(forms[i]);
