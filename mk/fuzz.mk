@@ -2,7 +2,7 @@
 # clang and libFuzzer + ASan + UBSan directly from the sources listed in
 # FUZZ_<name>_SRCS (extra libraries in FUZZ_<name>_LIBS).  To add a target,
 # add fuzz/<name>_fuzz.c, fuzz/corpus/<name>/ seeds and FUZZ_<name>_SRCS in
-# any mk/*.mk fragment.
+# any mk/*.mk fragment (and optionally a libFuzzer dictionary fuzz/<name>.dict).
 #
 #   make fuzz                     build every fuzzer
 #   make fuzz-smoke               run each for FUZZ_SECONDS over its seeds
@@ -36,8 +36,9 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	@set -e; for n in $(FUZZ_NAMES); do \
 	    mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+	    dict=""; if [ -f fuzz/$$n.dict ]; then dict="-dict=fuzz/$$n.dict"; fi; \
 	    echo "fuzz-smoke: $$n for $(FUZZ_SECONDS)s"; \
-	    $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 $$dict \
 	        -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$n- \
 	        $(BUILD)/fuzz/corpus-$$n fuzz/corpus/$$n; \
 	done
