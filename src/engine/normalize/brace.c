@@ -40,6 +40,23 @@ typedef struct bpair {
     bool   comma;
 } bpair;
 
+/* Characters of the (optionally signed) number in s, blanks excluded. */
+static size_t digits_of(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += nx_isdigit((unsigned char)s[i]) || s[i] == '-';
+    return k;
+}
+
+static bool lead_zero(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '-' || s[i] == '+'))
+        i++;
+    return i < n && s[i] == '0';
+}
+
 static bool parse_seq_end(const char *s, size_t n, long long *a, long long *b, long long *inc,
                           bool *chars, int *width)
 {
@@ -80,10 +97,14 @@ static bool parse_seq_end(const char *s, size_t n, long long *a, long long *b, l
     *chars = false;
     if (!nx_parse_int(s, l1, a) || !nx_parse_int(r, l2, b))
         return false;
+    /* {01..10}: zero padding to the longer operand, counted in digits
+     * (blanks around the numbers do not count), capped. */
     *width = 0;
-    if ((l1 > 1 && s[0] == '0') || (l1 > 2 && s[0] == '-' && s[1] == '0') ||
-        (l2 > 1 && r[0] == '0'))
-        *width = (int)(l1 > l2 ? l1 : l2);
+    size_t n1 = digits_of(s, l1), n2 = digits_of(r, l2);
+    if ((n1 > 1 && lead_zero(s, l1)) || (n2 > 1 && lead_zero(r, l2)))
+        *width = (int)(n1 > n2 ? n1 : n2);
+    if (*width > 20)
+        *width = 20;
     return true;
 }
 
@@ -210,6 +231,10 @@ void nx_brace(nps *ps, const char *s, size_t n, unsigned opts, nwlist *dst)
                 num[0] = (char)v, k = 1;
             else
                 k = snprintf(num, sizeof(num), "%0*lld", width, v);
+            if (k < 0)
+                k = 0;
+            if ((size_t)k >= sizeof(num))
+                k = (int)sizeof(num) - 1; /* snprintf reports what it wanted */
             brace_alt(ps, s, best.open, num, (size_t)k, suf, sn, opts, dst);
         }
     }

@@ -203,3 +203,14 @@ Test(norm_vars, glob_words_kept)
     cr_assert(px_glob_intersects(c->argv[1], "/home/dev/.ssh/id_rsa"));
     cr_assert(px_glob_intersects("/home/*/.ss?/id_[a-z]*", "/home/*/.ssh/id_*"));
 }
+
+Test(norm_vars, brace_sequence_width_is_bounded)
+{
+    /* regression (fuzz): blanks inside a sequence inflated the pad width */
+    static const char in[] = "echo ${x:-{0\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t..4}}"
+                             " {000000000000000000000000000000001..2}";
+    const px_actions *a = norm_lim(in, sizeof(in) - 1, NULL);
+    need_prog(a, "echo");
+    a = norm("echo {007..9}");
+    cr_assert_str_eq(need_prog(a, "echo")->line, "echo 007 008 009");
+}
