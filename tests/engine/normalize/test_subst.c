@@ -209,3 +209,19 @@ Test(norm_subst, dollar_less_than_reads_file)
     a = norm("< /etc/shadow");
     cr_assert_eq(a->ncmds, 0, "%s", dump(a));
 }
+
+Test(norm_subst, printf_and_echo_semantics)
+{
+    const px_actions *a = norm("x=$(printf '%5s|%-3s|%03d|%x|%c|%%|%b' ab c 7 255 xyz '\\x41'); echo \"$x\"");
+    cr_assert_str_eq(a->cmds[a->ncmds - 1].argv[1], "   ab|c  |007|ff|x|%|A", "%s", dump(a));
+    a = norm("x=$(printf '%s-' a b c); echo \"$x\"");
+    cr_assert_str_eq(a->cmds[a->ncmds - 1].argv[1], "a-b-c-", "format reuse: %s", dump(a));
+    a = norm("x=$(printf '%d,%.2s' \"'A\" abcdef); echo \"$x\"");
+    cr_assert_str_eq(a->cmds[a->ncmds - 1].argv[1], "65,ab", "%s", dump(a));
+    a = norm("x=$(echo -e 'a\\0101b\\c ignored'); echo \"$x\"");
+    cr_assert_str_eq(a->cmds[a->ncmds - 1].argv[1], "aAb", "\\c stops output: %s", dump(a));
+    a = norm("x=$(echo -n -E 'a\\x41'); echo \"$x\"");
+    cr_assert_str_eq(a->cmds[a->ncmds - 1].argv[1], "a\\x41", "%s", dump(a));
+    a = norm("x=$'a\\U0001F600\\cAz\\0gone'; echo \"$x\"");
+    cr_assert_str_eq(a->cmds[a->ncmds - 1].argv[1], "a\xf0\x9f\x98\x80\x01z", "%s", dump(a));
+}
