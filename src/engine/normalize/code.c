@@ -241,12 +241,15 @@ static int emit_args(nps *ps, int idx, sargs *a, uint8_t flags, uint32_t child, 
         /* perl open(F, "|cmd") / open(F, "cmd|") / open(F, "-|", "cmd") */
         for (int k = 0; k < a->n; k++) {
             nstr *t = &a->one[k];
+            if (t->len == 2 && (memcmp(t->p, "-|", 2) == 0 || memcmp(t->p, "|-", 2) == 0)) {
+                if (k + 1 < a->n) /* 3-argument form: the mode, then the command */
+                    return emit(ps, idx, a->one[k + 1].p, a->one[k + 1].len, child, wflags);
+                return 0;
+            }
             if (t->len > 1 && t->p[0] == '|')
                 return emit(ps, idx, t->p + 1, t->len - 1, child, wflags);
             if (t->len > 1 && t->p[t->len - 1] == '|')
                 return emit(ps, idx, t->p, t->len - 1, child, wflags);
-            if (t->len == 2 && (memcmp(t->p, "-|", 2) == 0 || memcmp(t->p, "|-", 2) == 0) && k + 1 < a->n)
-                return emit(ps, idx, a->one[k + 1].p, a->one[k + 1].len, child, wflags);
         }
         return 0;
     }

@@ -160,3 +160,15 @@ Test(norm_interp, base64_payloads_inside_code)
     a = norm("python3 -c \"x=base64.b64decode('/////w==')\"");
     cr_assert_eq(count_texts(a, PX_TEXT_DECODED), 0, "%s", dump(a));
 }
+
+Test(norm_interp, list_arguments_keep_their_boundaries)
+{
+    const px_actions *a = norm("python3 -c 'import subprocess; subprocess.call([\"sh\", \"-c\", \"id; whoami\"])'");
+    const px_cmd *sh = need_prog(a, "sh");
+    cr_assert_eq(sh->argc, 3, "%s", dump(a));
+    cr_assert_str_eq(sh->argv[2], "id; whoami");
+    cr_assert_eq(need_prog(a, "id")->parent, cmd_index(a, sh));
+    cr_assert_eq(need_prog(a, "whoami")->parent, cmd_index(a, sh));
+    a = norm("perl -e 'open(my $f, \"-|\", \"uname -a\")'");
+    cr_assert_str_eq(need_prog(a, "uname")->line, "uname -a", "%s", dump(a));
+}
