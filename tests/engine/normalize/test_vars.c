@@ -214,3 +214,11 @@ Test(norm_vars, brace_sequence_width_is_bounded)
     a = norm("echo {007..9}");
     cr_assert_str_eq(need_prog(a, "echo")->line, "echo 007 008 009");
 }
+
+Test(norm_vars, parameter_operations_more)
+{
+    const px_actions *a = norm("x=abcdef; X=ABC; echo ${x/#ab/Z} ${x/%ef/Z} ${x/#cd/Z} ${X,,} ${X,} ${x:1:-1} "
+                               "\"${x: -10}\" ${x/c*/Z} ${x//?/-} ${x#*c} ${x%c*} ${x/b}");
+    cr_assert_str_eq(need_prog(a, "echo")->line, "echo Zcdef abcdZ abcdef abc aBC bcde  abZ ------ def ab acdef",
+                     "%s", dump(a));
+}
