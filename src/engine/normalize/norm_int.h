@@ -8,7 +8,22 @@
  * decoded payloads and interpreter shell-outs with a bounded depth.
  *
  * Everything is allocated from the caller's arena; every loop charges a step
- * counter so that work stays linear in the input size. */
+ * counter so that work stays linear in the input size.
+ *
+ * Files:  normalize.c  entry point, limits, RAW text
+ *         scan.c       where words / substitutions / lines end (no recursion)
+ *         parse.c      lists, pipelines, keywords, simple commands
+ *         redir.c      redirection operators and heredoc bodies
+ *         flow.c       data through pipelines; nested-body entry points
+ *         expand.c     quote removal, substitution, splitting (+ param.c, brace.c)
+ *         cmd.c        one command: wrappers, canonical line, builtins, shells
+ *         nested.c     eval, su, xargs, find, ssh, docker...; interpreter options
+ *         code.c       shell-outs inside interpreter code
+ *         decode.c     escapes, printf, base64/32/16, xxd, rev, tr
+ *         progs.c      the program tables and their index
+ *         glob.c       px_glob_match / px_glob_intersects
+ *         format.c     px_actions_format
+ *         util.c       arena strings, output arrays, variables */
 #ifndef PX_ENGINE_NORMALIZE_NORM_INT_H
 #define PX_ENGINE_NORMALIZE_NORM_INT_H
 
