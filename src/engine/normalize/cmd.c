@@ -68,9 +68,9 @@ static int wrap_skip(const nwrap *w, nword *av, int ac, int i, nassign *env, int
             }
             bool takes = false;
             for (size_t k = 1; k < al; k++) {
-                if (strchr(w->stop, a[k]) != NULL)
+                if (nx_in(w->stop, a[k]))
                     return -1;
-                if (strchr(w->shortarg, a[k]) != NULL) {
+                if (nx_in(w->shortarg, a[k])) {
                     takes = k + 1 == al; /* else the argument is attached */
                     break;
                 }

@@ -47,7 +47,7 @@ static bool lit(nctx *c, const char *s, size_t n, size_t *ip, nstr *b, bool js)
     /* perl q{..} qq{..} */
     if (s[i] == 'q') {
         size_t d = i + 1 + (i + 1 < n && s[i + 1] == 'q');
-        if (d < n && strchr("{([<|/!", s[d]) != NULL) {
+        if (d < n && nx_in("{([<|/!", s[d])) {
             char open = s[d], close = open == '{' ? '}' : open == '(' ? ')' : open == '[' ? ']'
                                                           : open == '<' ? '>' : open;
             int depth = 1;
@@ -70,7 +70,7 @@ static bool lit(nctx *c, const char *s, size_t n, size_t *ip, nstr *b, bool js)
     }
     /* python prefixes r"", b'', f"" */
     size_t p = i;
-    while (p < n && p - i < 2 && strchr("rRbBuUfF", s[p]) != NULL)
+    while (p < n && p - i < 2 && nx_in("rRbBuUfF", s[p]))
         p++;
     if (p >= n || !(s[p] == '"' || s[p] == '\'' || (js && s[p] == '`')))
         return false;
@@ -216,7 +216,7 @@ static bool needs_quote(const char *s, size_t n)
     if (n == 0)
         return true;
     for (size_t i = 0; i < n; i++)
-        if (!(nx_isalnum((unsigned char)s[i]) || strchr("/._-=:,+@%", s[i])))
+        if (!(nx_isalnum((unsigned char)s[i]) || nx_in("/._-=:,+@%", s[i])))
             return true;
     return false;
 }
@@ -459,7 +459,7 @@ int nx_code_scan(nps *ps, int idx, const char *lang, const char *s, size_t n,
             found += emit(ps, idx, s + cb, ce - cb, child, wflags);
             continue;
         }
-        if (bq && wl == 1 && w[0] == 'x' && b > 0 && s[b - 1] == '%' && i < n && strchr("({[<|!", s[i])) {
+        if (bq && wl == 1 && w[0] == 'x' && b > 0 && s[b - 1] == '%' && i < n && nx_in("({[<|!", s[i])) {
             size_t cb, ce;
             i = quoted_cmd(s, n, i + 1, s[i], &cb, &ce);
             found += emit(ps, idx, s + cb, ce - cb, child, wflags);
@@ -503,7 +503,7 @@ int nx_code_scan(nps *ps, int idx, const char *lang, const char *s, size_t n,
             size_t k2 = skip_ws(s, n, i);
             bool direct = k2 > i && k2 < n &&
                           (s[k2] == '"' || s[k2] == '\'' ||
-                           (s[k2] == 'q' && k2 + 2 < n && (s[k2 + 1] == 'q' || strchr("{([<|/!", s[k2 + 1]))));
+                           (s[k2] == 'q' && k2 + 2 < n && (s[k2 + 1] == 'q' || nx_in("{([<|/!", s[k2 + 1]))));
             if (!(k2 < n && s[k2] == '(') && !direct)
                 break;
             sargs a;

@@ -244,7 +244,7 @@ uint32_t nx_printf(nctx *c, nstr *b, nword *args, int nargs)
             size_t j = i + 1;
             bool left = false, zero = false;
             long width = 0, prec = -1;
-            while (j < fn && strchr("-+ #0", f[j]) != NULL) {
+            while (j < fn && nx_in("-+ #0", f[j])) {
                 if (f[j] == '-')
                     left = true;
                 else if (f[j] == '0')
@@ -274,7 +274,7 @@ uint32_t nx_printf(nctx *c, nstr *b, nword *args, int nargs)
             }
             if (width > 4096)
                 width = 4096;
-            while (j < fn && strchr("hlLjzt", f[j]) != NULL)
+            while (j < fn && nx_in("hlLjzt", f[j]))
                 j++;
             if (j >= fn) {
                 nstr_add(c, b, f + i, fn - i);
@@ -282,7 +282,7 @@ uint32_t nx_printf(nctx *c, nstr *b, nword *args, int nargs)
             }
             char conv = f[j++];
             const nword *a = ai < nargs ? &args[ai] : NULL;
-            if (strchr("sbqcdiouxXeEfFgGaA", conv) != NULL && a != NULL)
+            if (nx_in("sbqcdiouxXeEfFgGaA", conv) && a != NULL)
                 ai++;
             char tmp[32];
             const char *val = "";

@@ -292,7 +292,7 @@ static void dollar(xout *o, const char *s, size_t n, size_t *ip, bool quoted)
         *ip = e;
         return;
     }
-    if (nx_isdigit((unsigned char)nx) || strchr("@*#?-$!", nx) != NULL) {
+    if (nx_isdigit((unsigned char)nx) || nx_in("@*#?-$!", nx)) {
         nx_xo_lit_nc(o, s + i, 2, 0);
         *ip = i + 2;
         return;

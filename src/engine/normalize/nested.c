@@ -72,7 +72,7 @@ static int skip_opts(nword *av, int ac, int i, const char *shortarg, const char 
         }
         bool takes = false;
         for (const char *p = a + 1; *p; p++)
-            if (strchr(shortarg, *p) != NULL) {
+            if (nx_in(shortarg, *p)) {
                 takes = p[1] == '\0';
                 break;
             }
@@ -111,7 +111,7 @@ static int find_c(nword *av, int ac, const char *shortarg, const char *longarg, 
                 i++;
             continue;
         }
-        if (a[0] == '-' && a[1] && strchr(shortarg, a[av[i].len - 1]) != NULL)
+        if (a[0] == '-' && a[1] && nx_in(shortarg, a[av[i].len - 1]))
             i++;
     }
     return -1;
@@ -280,11 +280,11 @@ static void h_xargs(nps *ps, int idx, nword *av, int ac, uint32_t child)
         /* -I R, -n N ...; -i[R], -e[E], -l[N] only take attached values */
         bool takes = false;
         for (size_t k = 1; k < al; k++) {
-            if (strchr("adEILnPs", a[k]) != NULL) {
+            if (nx_in("adEILnPs", a[k])) {
                 takes = k + 1 == al;
                 break;
             }
-            if (strchr("iel", a[k]) != NULL)
+            if (nx_in("iel", a[k]))
                 break;
         }
         i += takes ? 2 : 1;
@@ -543,7 +543,7 @@ void nx_interp_follow(nps *ps, int idx, int which, nword *av, int ac, uint32_t c
             }
             for (size_t k = 1; k < al; k++) {
                 char ch = a[k];
-                if (strchr(ip->codeopts, ch) != NULL) {
+                if (nx_in(ip->codeopts, ch)) {
                     if (k + 1 < al) {
                         nword w = {a + k + 1, al - k - 1, av[i].flags};
                         code_add(c, &code, &w, &cfl);
@@ -553,14 +553,14 @@ void nx_interp_follow(nps *ps, int idx, int which, nword *av, int ac, uint32_t c
                     have = true;
                     break;
                 }
-                if (strchr(ip->fileopts, ch) != NULL) {
+                if (nx_in(ip->fileopts, ch)) {
                     have = true; /* the program is in a file / module */
                     if (k + 1 == al)
                         i++;
                     positional = ch == 'm';
                     break;
                 }
-                if (strchr(ip->shortarg, ch) != NULL) {
+                if (nx_in(ip->shortarg, ch)) {
                     if (k + 1 == al)
                         i++;
                     break;

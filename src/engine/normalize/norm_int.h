@@ -452,6 +452,13 @@ static inline bool nx_isblank(unsigned char ch)
     return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\0';
 }
 
+/* ch is one of set's characters.  Unlike strchr, never true for '\0' (which
+ * strchr finds as the terminator). */
+static inline bool nx_in(const char *set, char ch)
+{
+    return ch != '\0' && strchr(set, ch) != NULL;
+}
+
 static inline bool nx_eq(const char *s, size_t n, const char *lit)
 {
     size_t l = strlen(lit);

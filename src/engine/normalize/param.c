@@ -147,7 +147,7 @@ static void param_known(xout *o, const char *val, size_t vn, uint32_t vfl,
     }
     char op = body[p];
     char op2 = p + 1 < bn ? body[p + 1] : 0;
-    if (op == ':' && strchr("-=?+", op2) == NULL) {
+    if (op == ':' && !nx_in("-=?+", op2)) {
         /* ${v:off} ${v:off:len} */
         const char *a = body + p + 1;
         size_t an = bn - p - 1;
@@ -171,7 +171,7 @@ static void param_known(xout *o, const char *val, size_t vn, uint32_t vfl,
         nx_xo_exp(o, val + off, (size_t)len, vfl | W_VAR, quoted);
         return;
     }
-    if (op == ':' || strchr("-=?+", op)) {
+    if (op == ':' || nx_in("-=?+", op)) {
         bool colon = op == ':';
         char k = colon ? op2 : op;
         size_t ws = p + (colon ? 2 : 1);

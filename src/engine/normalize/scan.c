@@ -262,7 +262,7 @@ size_t nx_scan(nctx *c, const char *s, size_t n, size_t pos, int mode, bool *unt
                 PUSH(K_CODE);
                 continue;
             }
-            if (ch == '(' && pos > start && strchr("?*+@!=", s[pos - 1]) != NULL) {
+            if (ch == '(' && pos > start && nx_in("?*+@!=", s[pos - 1])) {
                 /* extglob @(a|b) or array assignment a=(x y) */
                 pos++;
                 PUSH(K_PAREN);

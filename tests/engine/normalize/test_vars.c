@@ -222,3 +222,13 @@ Test(norm_vars, parameter_operations_more)
     cr_assert_str_eq(need_prog(a, "echo")->line, "echo Zcdef abcdZ abcdef abc aBC bcde  abZ ------ def ab acdef",
                      "%s", dump(a));
 }
+
+Test(norm_vars, malformed_parameter_operators)
+{
+    /* regression (fuzz): ${x:} read past the operand (strchr matched NUL) */
+    static const char in[] = "x=abc; echo ${x:} ${x:1: } ${x:-} ${x#} ${x/} ${x\0-y} ${x:\0}";
+    const px_actions *a = norm_lim(in, sizeof(in) - 1, NULL);
+    need_prog(a, "echo");
+    a = norm("x=; echo out${#x0:{#x} ${x:} ${x:1: ");
+    need_prog(a, "echo");
+}
