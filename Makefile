@@ -87,6 +87,12 @@ TEST_ENV = PX_GATEWAY_BIN=$(abspath $(BUILD)/proxilion-gateway) \
            PX_EVAL_DIR=$(abspath ../shared/eval) \
            PX_SRC_DIR=$(abspath .)
 
+ifeq ($(SAN),1)
+TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0
+endif
+
 CRITERION_FLAGS ?= --jobs 2
 
 test: deps $(PROGRAMS) $(TEST_BIN)

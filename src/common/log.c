@@ -1,5 +1,6 @@
 #include "common/log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,6 +11,19 @@
 static _Atomic int g_level = PX_LOG_INFO;
 static _Atomic int g_format = PX_LOG_JSON;
 static _Thread_local px_buf t_line = PX_BUF_INIT;
+static pthread_key_t  g_key;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+/* Frees a thread's line buffer when the thread exits. */
+static void free_line(void *p)
+{
+    px_buf_free(p);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&g_key, free_line);
+}
 
 static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
 
@@ -46,6 +60,10 @@ px_buf *px_log_begin(px_log_level level, const char *msg)
     if (!px_log_enabled(level))
         return NULL;
     px_buf *b = &t_line;
+    if (b->data == NULL) {
+        pthread_once(&g_once, make_key);
+        pthread_setspecific(g_key, b);
+    }
     px_buf_reset(b);
     if (atomic_load_explicit(&g_format, memory_order_relaxed) == PX_LOG_JSON) {
         px_buf_puts(b, "{\"time\":\"");

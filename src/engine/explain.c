@@ -8,22 +8,11 @@
 #include "engine/engine.h"
 #include "engine/normalize/shell.h"
 
-static const char *const kind_names[PX_TEXT_KIND_COUNT] = {
-    "cmd", "code", "decoded", "data", "raw", "path", "url", "sql", "arg",
-};
-
 void px_engine_explain(const px_engine *e, const px_analysis *an, px_buf *out)
 {
     const px_ruleset *rs = px_engine_ruleset(e);
     px_buf_puts(out, "== normalised actions\n");
     px_actions_format(&an->actions, out);
-    px_buf_puts(out, "== texts scanned\n");
-    for (int t = 0; t < an->actions.ntexts; t++) {
-        const px_text *tx = &an->actions.texts[t];
-        px_buf_printf(out, "  [%d] %-7s ", t, kind_names[tx->kind]);
-        px_buf_json_str(out, tx->s, tx->len > 300 ? 300 : tx->len);
-        px_buf_puts(out, tx->len > 300 ? " ...\n" : "\n");
-    }
     px_buf_puts(out, "== findings\n");
     if (an->nfindings == 0)
         px_buf_puts(out, "  (none)\n");

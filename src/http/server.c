@@ -41,6 +41,7 @@ struct px_http_server {
     int               nworkers;
     int               port;
     _Atomic int       stopping;
+    int               config_ready;
     char             *cors;       /* copy of o.cors_origins */
 };
 
@@ -382,13 +383,18 @@ static void *worker_main(void *arg)
         long long deadline = now_ms() + DRAIN_DEADLINE_MS;
         while (w->inflight > 0 && now_ms() < deadline)
             h2o_evloop_run(w->ctx.loop, 10);
-        /* One more turn flushes responses written by the last callbacks. */
-        h2o_evloop_run(w->ctx.loop, 0);
+        /* Idle keep-alive connections wait in the request-read timeout;
+         * H2O 2.2 has no call to close them, so expire that timeout now
+         * and let the loop close them the ordinary way. */
+        w->ctx.http1.req_timeout.timeout = 0;
+        for (int i = 0; i < 5; i++)
+            h2o_evloop_run(w->ctx.loop, 10);
     }
     if (s->o.worker_fini != NULL)
         s->o.worker_fini(w, s->o.app);
-    /* H2O 2.2 has no way to close a context's idle connections; the
-     * process exits right after, so the loop and context are left as is. */
+    h2o_evloop_t *loop = w->ctx.loop;
+    h2o_context_dispose(&w->ctx);
+    h2o_evloop_destroy(loop);
     return NULL;
 }
 
@@ -411,6 +417,7 @@ px_http_server *px_http_server_create(const px_http_opts *o, char *err, size_t e
         s->workers[i].fd = -1;
 
     h2o_config_init(&s->config);
+    s->config_ready = 1;
     s->config.max_request_entity_size = o->max_body;
     s->config.http1.req_timeout = (uint64_t)o->request_timeout_ms;
     s->config.http1.upgrade_to_http2 = 0;
@@ -474,6 +481,8 @@ void px_http_server_destroy(px_http_server *s)
     for (int i = 0; s->workers != NULL && i < s->nworkers; i++)
         if (s->workers[i].fd >= 0)
             close(s->workers[i].fd);
+    if (s->config_ready)
+        h2o_config_dispose(&s->config);
     free(s->workers);
     free(s->cors);
     free(s);

@@ -23,7 +23,10 @@ void px_norm_limits_default(px_norm_limits *lim);
 void px_actions_init(px_actions *out);
 
 /* Appends a text to out (copies nothing: s must live in the arena or longer).
- * Returns its index, or -1 when the arena is exhausted. */
+ * Returns its index, or -1 when the arena is exhausted.
+ * px_actions carries no capacities: its arrays are sized by convention (the
+ * power of two >= max(count, 8)), so start from px_actions_init() and add
+ * texts and commands only through these functions. */
 int px_actions_add_text(px_arena *a, px_actions *out, px_text_kind kind,
                         const char *s, size_t len, int cmd, const char *lang);
 
