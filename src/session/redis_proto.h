@@ -1,0 +1,57 @@
+/* What the Redis session store puts on the wire: REDIS_URL, the key
+ * schema, the two Lua scripts and the record script's reply.  Internal to
+ * src/session (redis.c); kept apart from the connection handling so that
+ * the schema can be read, and tested, in one place.
+ *
+ * Key schema (docs/sessions.md), all under KEY_PREFIX, ids escaped
+ * (':' '{' '}' '%' as %XX), TTL on every key on every write:
+ *
+ *   s:{SID}            hash   c created, n requests, x terminated, o org,
+ *                             t:<tactic> first time seen      TTL session
+ *   s:{SID}:t          list   request times, newest last (64)  TTL session
+ *   s:{SID}:g          set    targets touched (64)             TTL session
+ *   s:{SID}:r          list   final scores, newest last (32)   TTL session
+ *   sessions           zset   session id -> expiry time        TTL session
+ *   ut:{ORG}:USER      zset   target -> last seen (1024)       TTL target window
+ *   og:{ORG}           zset   target -> last seen (1024)       TTL target window
+ *   ok:{ORG}:TECH      zset   user -> last seen (1024)         TTL technique window
+ *
+ * The braces are Redis Cluster hash tags: a session's keys share a slot,
+ * and so do an org's. */
+#ifndef PX_SESSION_REDIS_PROTO_H
+#define PX_SESSION_REDIS_PROTO_H
+
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+
+#include "common/buf.h"
+#include "session/store.h"
+
+#define PX_REDIS_KEY_PREFIX "proxilion:v1:"
+
+/* RESP writers. */
+void px_resp_bulk(px_buf *b, const char *s, size_t n);
+void px_resp_str(px_buf *b, const char *s);
+void px_resp_int(px_buf *b, long long v);
+/* One key: PREFIX + type + {tag} + mid + name (tag and name escaped);
+ * tag, mid and name may be NULL.  scratch is reused between calls. */
+void px_resp_key(px_buf *b, px_buf *scratch, const char *type, const char *tag, const char *mid, const char *name);
+
+/* The record script's arguments after the SHA: numkeys, keys, argv.
+ * px_redis_record_nargs() tells how many RESP elements that is. */
+int  px_redis_record_nargs(const px_session_event *ev);
+void px_redis_record_args(px_buf *b, px_buf *scratch, const px_session_event *ev, int ttl, double target_window,
+                          double technique_window);
+#define PX_REDIS_FINISH_NARGS 11
+void px_redis_finish_args(px_buf *b, px_buf *scratch, const char *session_id, double score, int terminate,
+                          double now, int ttl);
+
+/* Fills st from the record script's reply.  Returns 0, or -1 when the
+ * reply does not have the script's shape. */
+int px_redis_parse_record(const redisReply *r, px_session_state *st);
+
+/* The Lua source of both scripts. */
+void px_redis_scripts_build(px_buf *record, px_buf *finish);
+
+#endif
