@@ -349,7 +349,10 @@ static int corr_touch(mem_store *s, const char *key, const char *const *members,
             (void)cset_add(c, members[i], now);
         if (nmembers > 0) {
             cset_trim(c, lo);
-            c->expires = now + window;
+            /* Like EXPIRE on the Redis key: a write keeps the set for one
+             * more window; a late event never shortens it. */
+            if (now + window > c->expires)
+                c->expires = now + window;
             cs_unlink(sh, c);
             cs_push_front(sh, c);
         }
