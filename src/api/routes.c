@@ -47,6 +47,7 @@ int px_gateway_worker_init(px_http_worker *hw, void *app)
      * and reports its errors and round trips in this worker's shard. */
     px_store_worker_opts so = {
         .index = px_http_worker_index(hw),
+        .nworkers = gw->cfg.worker_threads,
         .metrics = w->metrics,
         .ids = &gw->m.store,
     };

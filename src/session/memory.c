@@ -427,9 +427,12 @@ static void mem_record(px_store_worker *w, const px_session_event *ev, px_sessio
         e->ntimes++;
     if (e->org == NULL && ev->org_id != NULL && ev->org_id[0] != '\0')
         e->org = strdup(ev->org_id);
+    uint32_t fresh = 0;
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
-        if ((ev->tactics & (1u << t)) && e->tactic_first[t] == 0)
+        if ((ev->tactics & (1u << t)) && e->tactic_first[t] == 0) {
             e->tactic_first[t] = ev->now;
+            fresh |= 1u << t;
+        }
     for (int i = 0; i < ev->ntargets && e->ntargets < PX_SESSION_MAX_TARGETS; i++) {
         int seen = 0;
         for (int k = 0; k < e->ntargets && !seen; k++)
@@ -438,6 +441,7 @@ static void mem_record(px_store_worker *w, const px_session_event *ev, px_sessio
             e->ntargets++;
     }
     fill_state(e, st);
+    st->new_tactics = fresh;
     pthread_mutex_unlock(&sh->lock);
     correlate(w, ev, st);
     cb(ctx, 0);

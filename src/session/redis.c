@@ -68,7 +68,8 @@ typedef struct redis_store {
     int          ttl;
     px_buf       record_script;
     px_buf       finish_script;
-    _Atomic int  nworkers;
+    _Atomic int  nworkers;           /* worker parts created and not destroyed */
+    _Atomic int  nexpected;          /* workers the gateway runs */
     _Atomic int  nready;
     _Atomic long active;             /* sessions in the index, refreshed by worker 0 */
     pthread_mutex_t err_lock;
@@ -283,7 +284,7 @@ static void become_ready(px_store_worker *w)
         px_log_end(l);
         w->logged[0] = '\0';
     }
-    if (atomic_load(&w->s->nready) == atomic_load(&w->s->nworkers))
+    if (w->s->base.ops->connected(&w->s->base))
         set_last_error(w->s, "");
 }
 
@@ -660,7 +661,17 @@ static void redis_finish(px_store_worker *w, const char *session_id, double scor
         return;
     resp_evalsha(op, 1, PX_REDIS_FINISH_NARGS);
     px_redis_finish_args(&op->cmd, &w->key, session_id, score, terminate, now, w->s->ttl);
-    (void)call_submit(w, op);
+    if (call_submit(w, op) != 0 || !terminate || w->ac == NULL)
+        return;
+    /* The caller answers 403 right after this.  Had the termination waited
+     * for the next loop turn, a client calling another instance at once
+     * could get there first; written now, it reaches Redis before the
+     * client even has the answer.  redisBufferWrite() is non-blocking
+     * (the rest, if any, goes out on writability) and leaves a write error
+     * in c->err for the event path, so nothing is torn down here, inside
+     * what may be a reply callback. */
+    int done = 0;
+    (void)redisBufferWrite(&w->ac->c, &done);
 }
 
 /* ---- workers and the store ----------------------------------------------- */
@@ -675,6 +686,11 @@ static px_store_worker *redis_worker_create(px_store *base, struct st_h2o_evloop
     w->loop = loop;
     if (o != NULL) {
         w->index = o->index;
+        /* Workers start concurrently: until the last one exists, the store
+         * must not look connected on the strength of the first. */
+        int want = o->nworkers, cur = atomic_load(&w->s->nexpected);
+        while (want > cur && !atomic_compare_exchange_weak(&w->s->nexpected, &cur, want))
+            ;
         w->metrics = o->metrics;
         w->ids = o->ids;
     }
@@ -716,7 +732,9 @@ static void redis_worker_destroy(px_store_worker *w)
 static int redis_connected(px_store *base)
 {
     redis_store *s = (redis_store *)base;
-    int n = atomic_load(&s->nworkers);
+    int n = atomic_load(&s->nworkers), want = atomic_load(&s->nexpected);
+    if (want > n)
+        n = want;
     return n > 0 && atomic_load(&s->nready) >= n;
 }
 

@@ -296,10 +296,10 @@ static double reply_num(const redisReply *r)
 
 /* {terminated, is_new, created, total, times, tactic first-seen times,
  *  distinct targets, scores, user targets, org targets, users per
- *  technique, org} */
+ *  technique, org, tactics first seen by this request (bit set)} */
 int px_redis_parse_record(const redisReply *r, px_session_state *st)
 {
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 12)
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 13)
         return -1;
     redisReply **e = r->element;
     if (e[4]->type != REDIS_REPLY_ARRAY || e[5]->type != REDIS_REPLY_ARRAY || e[7]->type != REDIS_REPLY_ARRAY ||
@@ -328,6 +328,7 @@ int px_redis_parse_record(const redisReply *r, px_session_state *st)
     }
     if (e[11]->type == REDIS_REPLY_STRING)
         snprintf(st->org, sizeof(st->org), "%.*s", (int)e[11]->len, e[11]->str);
+    st->new_tactics = (uint32_t)reply_num(e[12]);
     return 0;
 }
 
@@ -354,16 +355,19 @@ void px_redis_scripts_build(px_buf *r, px_buf *f)
                 "for i = 1, #T do tac[i] = h[4 + i] end\n"
                 "if h[3] == '1' then\n"
                 "  return {1, 0, h[1], h[2], redis.call('LRANGE', KEYS[2], 0, -1), tac,\n"
-                "          redis.call('SCARD', KEYS[3]), redis.call('LRANGE', KEYS[4], 0, -1), 0, 0, {}, h[4]}\n"
+                "          redis.call('SCARD', KEYS[3]), redis.call('LRANGE', KEYS[4], 0, -1), 0, 0, {}, h[4], 0}\n"
                 "end\n"
                 "local isnew, created, sorg = 0, h[1], h[4]\n"
                 "local n = (tonumber(h[2]) or 0) + 1\n"
                 "local set = {'n', n}\n"
                 "if not created then isnew = 1; created = ARGV[1]; set[#set+1] = 'c'; set[#set+1] = created end\n"
                 "if not sorg and org ~= '' then sorg = org; set[#set+1] = 'o'; set[#set+1] = org end\n"
+                "local fresh = 0\n"
                 "for i = 1, ntac do\n"
                 "  local k = tonumber(ARGV[9 + i]) + 1\n"
-                "  if not tac[k] then tac[k] = ARGV[1]; set[#set+1] = T[k]; set[#set+1] = ARGV[1] end\n"
+                "  if not tac[k] then\n"
+                "    tac[k] = ARGV[1]; set[#set+1] = T[k]; set[#set+1] = ARGV[1]; fresh = fresh + 2 ^ (k - 1)\n"
+                "  end\n"
                 "end\n"
                 "redis.call('HSET', KEYS[1], unpack(set))\n"
                 "redis.call('RPUSH', KEYS[2], ARGV[1])\n"
@@ -398,7 +402,7 @@ void px_redis_scripts_build(px_buf *r, px_buf *f)
                 "  og = touch(KEYS[7], targets, twin)\n"
                 "  for j = 8, #KEYS do tu[#tu+1] = touch(KEYS[j], {ARGV[5]}, kwin) end\n"
                 "end\n"
-                "return {0, isnew, created, n, times, tac, ng, scores, ut, og, tu, sorg or ''}\n");
+                "return {0, isnew, created, n, times, tac, ng, scores, ut, og, tu, sorg or '', fresh}\n");
     /* finish: the score, and the termination, which restarts the TTL of
      * every session key so that it lasts exactly one TTL. */
     px_buf_printf(f,

@@ -31,6 +31,10 @@ typedef struct px_session_state {
     /* First time each tactic was seen in the session (0 = never), this
      * request included. */
     double   tactic_first_seen[PX_TACTIC_COUNT];
+    /* Tactics first seen by this very request (bit set of px_tactic).
+     * "Earlier" is decided by this, never by comparing times: two calls
+     * can share a millisecond, and instances' clocks differ. */
+    uint32_t new_tactics;
     /* Distinct targets (hosts, IPs) touched in the session, this request included. */
     int      distinct_targets;
     /* Final scores of earlier requests, oldest first (this one excluded). */

@@ -69,6 +69,7 @@ typedef struct px_store_metric_ids {
 /* What a worker's part of the store needs from its worker. */
 typedef struct px_store_worker_opts {
     int                        index;            /* worker index (0 does shared chores) */
+    int                        nworkers;         /* workers the gateway runs (connected() waits for all) */
     px_metrics_shard          *metrics;          /* this worker's shard; NULL = no metrics */
     const px_store_metric_ids *ids;              /* NULL = no metrics */
     double                     target_window;    /* seconds; <= 0 = 600 */

@@ -166,9 +166,12 @@ static void seen(px_tactic t, double when)
 static void call_at(double now, unsigned tactics)
 {
     add_time(now);
+    st.new_tactics = 0;
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
-        if ((tactics & (1u << t)) && st.tactic_first_seen[t] == 0)
+        if ((tactics & (1u << t)) && st.tactic_first_seen[t] == 0) {
             st.tactic_first_seen[t] = now;
+            st.new_tactics |= 1u << t;
+        }
 }
 
 Test(session_analyzers, recon_then_credentials_then_exfiltration_terminates)
@@ -245,6 +248,17 @@ Test(session_analyzers, phases_outside_the_window_or_in_the_same_call_do_not_cou
     call_at(T0, (1u << PX_TACTIC_DISCOVERY) | (1u << PX_TACTIC_CREDENTIAL_ACCESS));
     run("cat /etc/shadow");
     cr_expect_float_eq(score_of("session_progression"), 0.0, 1e-9);
+}
+
+Test(session_analyzers, earlier_means_an_earlier_request_even_in_the_same_millisecond)
+{
+    /* Two instances, same millisecond (or a clock slightly behind): what
+     * counts is that the store saw discovery in an earlier request. */
+    add_time(T0 + 0.001);
+    seen(PX_TACTIC_DISCOVERY, T0 + 0.001);
+    call_at(T0, 1u << PX_TACTIC_CREDENTIAL_ACCESS);
+    run("cat /etc/shadow");
+    cr_expect_float_eq(score_of("session_progression"), 60.0, 0.01);
 }
 
 /* ---- multi_target_orchestration -------------------------------------------------- */

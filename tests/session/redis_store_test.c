@@ -86,7 +86,9 @@ static void rig_open(rig *g, const char *url, int ttl, int wait_up)
     cr_assert_not_null(g->s, "%s", err);
     g->loop = h2o_evloop_create();
     rig_metrics(g);
-    px_store_worker_opts wo = {0, px_metrics_shard_get(g->m, 0), &g->ids, 600, 900};
+    px_store_worker_opts wo = {
+        .nworkers = 1, .metrics = px_metrics_shard_get(g->m, 0), .ids = &g->ids, .target_window = 600,
+        .technique_window = 900};
     g->w = px_store_worker_create(g->s, g->loop, &wo);
     cr_assert_not_null(g->w);
     if (wait_up)
@@ -139,7 +141,8 @@ static void teardown(void)
     px_t_redis_stop(&redis);
 }
 
-TestSuite(redis_store, .init = setup, .fini = teardown, .timeout = 60);
+/* No .timeout: every wait has its own deadline (rig_record, spin). */
+TestSuite(redis_store, .init = setup, .fini = teardown);
 
 /* ---- parity with the memory store -------------------------------------- */
 
@@ -173,6 +176,7 @@ static void expect_same(const px_session_state *a, const px_session_state *b, in
         cr_expect_float_eq(a->times[k], b->times[k], 1e-6, "step %d time %d", i, k);
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
         cr_expect_float_eq(a->tactic_first_seen[t], b->tactic_first_seen[t], 1e-6, "step %d tactic %d", i, t);
+    cr_expect_eq(a->new_tactics, b->new_tactics, "step %d new tactics %x vs %x", i, a->new_tactics, b->new_tactics);
     cr_expect_eq(a->distinct_targets, b->distinct_targets, "step %d targets", i);
     cr_expect_eq(a->nscores, b->nscores, "step %d nscores", i);
     for (int k = 0; k < a->nscores && k < b->nscores; k++)
@@ -198,6 +202,8 @@ Test(redis_store, fills_the_state_exactly_as_the_memory_store)
         {"s1", "u1", "acme", 4, B(PX_TACTIC_EXFILTRATION) | B(PX_TACTIC_COLLECTION), {"evil.example"}, {"T1048"}, 96,
          1},
         {"s1", "u1", "acme", 5, B(PX_TACTIC_IMPACT), {"x.example"}, {NULL}, -1, 0},
+        {"s7", "u1", "acme", 5, B(PX_TACTIC_IMPACT) | B(PX_TACTIC_DISCOVERY), {NULL}, {NULL}, 1, 0},
+        {"s7", "u1", "acme", 5, B(PX_TACTIC_IMPACT) | B(PX_TACTIC_COLLECTION), {NULL}, {NULL}, 1, 0},
         {"s4", "u1", NULL, 6, 0, {"a.example"}, {"T1046"}, 0, 0},
         {"s5", "u4", "beta", 7, B(PX_TACTIC_DISCOVERY), {"10.0.0.1"}, {"T1046"}, 80, 0},
         {"s:{6}%", "u:{x}", "o:{y}", 8, 0, {"h:1"}, {"T1"}, 1, 0},

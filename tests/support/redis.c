@@ -99,13 +99,20 @@ static int spawn(px_t_redis *r)
         }
         redisContext *c = connect_auth(r);
         if (c != NULL) {
-            redisReply *p = redisCommand(c, "PING");
-            int ok = p != NULL && p->type == REDIS_REPLY_STATUS;
+            /* Another test may have been handed the same free port: only
+             * our own child counts as started. */
+            redisReply *p = redisCommand(c, "INFO server");
+            char want[32];
+            snprintf(want, sizeof(want), "process_id:%d\r", (int)pid);
+            int ours = p != NULL && p->type == REDIS_REPLY_STRING && strstr(p->str, want) != NULL;
+            int other = p != NULL && p->type == REDIS_REPLY_STRING && !ours;
             if (p != NULL)
                 freeReplyObject(p);
             redisFree(c);
-            if (ok)
+            if (ours)
                 return 0;
+            if (other)
+                return -1;
         }
         usleep(10000);
     }

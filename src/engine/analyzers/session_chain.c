@@ -15,7 +15,8 @@
  * So recon, then credential access, then an exfiltration call that alone
  * scores ~80 ends at >= 90 (Terminate); recon followed by ordinary work
  * (phase 0) never escalates.  Only phases first seen in *earlier* requests
- * count: one call doing everything is the rules' business. */
+ * count (the store says which tactics this request saw first): one call
+ * doing everything is the rules' business. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ void px_an_session_progression_run_session(const px_engine *e, int self, const v
     for (int t = 0; t < PX_TACTIC_COUNT; t++) {
         int ph = px_tactic_phase((px_tactic)t);
         double ft = st->tactic_first_seen[t];
-        if (ph < 1 || ph >= p || ft <= 0 || ft >= now || now - ft > s->window)
+        if (ph < 1 || ph >= p || ft <= 0 || (st->new_tactics & (1u << t)) || now - ft > s->window)
             continue;
         if (first_tactic[ph] < 0 || ft < first_time[ph]) {
             first_tactic[ph] = t;
@@ -107,7 +108,7 @@ void px_an_session_progression_run_session(const px_engine *e, int self, const v
         }
     }
     int earlier = 0;
-    double start = now;
+    double start = now;   /* another instance's clock may run ahead: never after now */
     for (int ph = 1; ph < p; ph++)
         if (first_tactic[ph] >= 0) {
             earlier++;
