@@ -13,9 +13,13 @@
  * Adapter: hiredis asks for read/write interest through its ev hooks.  The
  * connection's fd is dup()ed into an H2O socket created with
  * H2O_SOCKET_FLAG_DONT_READ, whose read callback reports readability
- * without reading (as for listeners), and h2o_socket_notify_write reports
- * writability once per call.  The dup keeps ownership simple: H2O closes
- * its copy, hiredis its own, and neither is closed twice.
+ * without reading (as for listeners).  Writes: once connected, whatever
+ * the loop turn queued is written by a 0 ms H2O timeout, which runs after
+ * every socket of the turn has been served -- one write(2) per turn and
+ * no poll round trip; only while connecting, or when the socket buffer is
+ * full, does h2o_socket_notify_write wait for writability.  The dup keeps
+ * ownership simple: H2O closes its copy, hiredis its own, and neither is
+ * closed twice.
  *
  * Connection life: DOWN -> CONNECTING (AUTH, SELECT, SCRIPT LOAD pipelined)
  * -> READY.  Until READY, calls fail at once (status -1: the gateway then
@@ -121,6 +125,9 @@ struct px_store_worker {
 
     h2o_timeout_t       tick;
     h2o_timeout_entry_t tick_entry;
+    h2o_timeout_t       flush;          /* 0 ms: the end of the current loop turn */
+    h2o_timeout_entry_t flush_entry;
+    int                 in_flush;
     double              next_gauge;
     px_buf              key;            /* scratch for building keys */
     char                logged[256];
@@ -444,10 +451,29 @@ static void ev_add_write(void *p)
 {
     px_store_worker *w = p;
     w->want_write = 1;
-    if (w->sock != NULL && !w->write_armed) {
+    if (w->sock == NULL)
+        return;
+    if (w->ac != NULL && (w->ac->c.flags & REDIS_CONNECTED) && !w->in_flush) {
+        if (!h2o_timeout_is_linked(&w->flush_entry))
+            h2o_timeout_link(w->loop, &w->flush, &w->flush_entry);
+        return;
+    }
+    if (!w->write_armed) {
         w->write_armed = 1;
         h2o_socket_notify_write(w->sock, on_sock_write);
     }
+}
+
+/* The end of the loop turn: write all the turn queued.  What does not fit
+ * in the socket buffer waits for writability (ev_add_write, in_flush). */
+static void on_flush(h2o_timeout_entry_t *entry)
+{
+    px_store_worker *w = H2O_STRUCT_FROM_MEMBER(px_store_worker, flush_entry, entry);
+    if (w->ac == NULL || !w->want_write)
+        return;
+    w->in_flush = 1;
+    redisAsyncHandleWrite(w->ac);
+    w->in_flush = 0;
 }
 
 /* A notification already armed cannot be withdrawn; it fires once and
@@ -576,7 +602,7 @@ static void conn_start(px_store_worker *w)
 static void gauge_refresh(px_store_worker *w, double wall)
 {
     char lo[32];
-    snprintf(lo, sizeof(lo), "%.3f", wall);
+    snprintf(lo, sizeof(lo), "%lld", llround(wall * 1000));
     const char *trim[4] = {"ZREMRANGEBYSCORE", PX_REDIS_KEY_PREFIX "sessions", "-inf", lo};
     const char *card[2] = {"ZCARD", PX_REDIS_KEY_PREFIX "sessions"};
     rop *a = op_get(w, OP_GAUGE_TRIM);
@@ -701,6 +727,8 @@ static px_store_worker *redis_worker_create(px_store *base, struct st_h2o_evloop
     h2o_timeout_init(loop, &w->tick, TICK_MS);
     w->tick_entry.cb = on_tick;
     h2o_timeout_link(loop, &w->tick, &w->tick_entry);
+    h2o_timeout_init(loop, &w->flush, 0);
+    w->flush_entry.cb = on_flush;
     conn_start(w);
     return w;
 }
@@ -718,6 +746,9 @@ static void redis_worker_destroy(px_store_worker *w)
     if (h2o_timeout_is_linked(&w->tick_entry))
         h2o_timeout_unlink(&w->tick_entry);
     h2o_timeout_dispose(w->loop, &w->tick);
+    if (h2o_timeout_is_linked(&w->flush_entry))
+        h2o_timeout_unlink(&w->flush_entry);
+    h2o_timeout_dispose(w->loop, &w->flush);
     atomic_fetch_sub(&w->s->nworkers, 1);
     while (w->pool != NULL) {
         rop *op = w->pool;

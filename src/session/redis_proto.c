@@ -164,11 +164,26 @@ void px_resp_int(px_buf *b, long long v)
     px_resp_bulk(b, t, n);
 }
 
-/* Times go to Redis with millisecond precision: all the analyzers need. */
+#define TIME_SLOT  14   /* "%013lld," */
+#define SCORE_SLOT 5    /* "%04d,": tenths */
+
+/* Times go to Redis as 13-digit milliseconds (a fixed width, valid until
+ * the year 2286): all the analyzers need, and cheap to format and parse
+ * (a 14-digit strtod is not). */
 static void resp_time(px_buf *b, double t)
 {
-    char s[32];
-    px_resp_bulk(b, s, (size_t)snprintf(s, sizeof(s), "%.3f", t));
+    char s[24];
+    long long ms = llround(t * 1000);
+    px_resp_bulk(b, s, (size_t)snprintf(s, sizeof(s), "%013lld", ms < 0 ? 0 : ms));
+}
+
+/* A score slot: tenths, 4 digits and a comma ("0915," is 91.5). */
+static void resp_score(px_buf *b, double score)
+{
+    long long tenths = llround(score * 10);
+    char s[8];
+    snprintf(s, sizeof(s), "%04d,", (int)(tenths < 0 ? 0 : tenths > 9999 ? 9999 : tenths));
+    px_resp_bulk(b, s, SCORE_SLOT);
 }
 
 /* Escapes ':' '{' '}' '%' so that ':' only separates our own key parts and
@@ -224,22 +239,22 @@ static int record_ntac(const px_session_event *ev)
 
 int px_redis_record_nargs(const px_session_event *ev)
 {
-    return 1 + (7 + record_ntech(ev)) + (9 + record_ntac(ev) + ev->ntargets);
+    return 1 + (6 + record_ntech(ev)) + (9 + record_ntac(ev) + ev->ntargets);
 }
 
-/* KEYS: session hash, times, targets, scores, sessions index, user targets,
- * org targets, org users per technique...
- * ARGV: now, ttl, session id, org, user, target window, technique window,
- * ntactics, ntargets, tactic indexes..., targets... */
+
+/* KEYS: session hash, times, scores, sessions index, user targets, org
+ * targets, org users per technique...
+ * ARGV: now (ms), ttl (s), session id, org, user, target window (ms),
+ * technique window (ms), ntactics, ntargets, tactic indexes..., targets... */
 void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int ttl, double target_window,
                           double technique_window)
 {
     const char *org = ev->org_id != NULL ? ev->org_id : "";
     int ntech = record_ntech(ev);
-    px_resp_int(b, 7 + ntech);
+    px_resp_int(b, 6 + ntech);
     px_resp_key(b, k, "s:", ev->session_id, NULL, NULL);
     px_resp_key(b, k, "s:", ev->session_id, ":t", NULL);
-    px_resp_key(b, k, "s:", ev->session_id, ":g", NULL);
     px_resp_key(b, k, "s:", ev->session_id, ":r", NULL);
     px_resp_key(b, k, "sessions", NULL, NULL, NULL);
     px_resp_key(b, k, "ut:", org, ":", ev->user_id);
@@ -251,8 +266,8 @@ void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int 
     px_resp_str(b, ev->session_id);
     px_resp_str(b, org);
     px_resp_str(b, ev->user_id);
-    px_resp_int(b, (long long)ceil(target_window));
-    px_resp_int(b, (long long)ceil(technique_window));
+    px_resp_int(b, llround(target_window * 1000));
+    px_resp_int(b, llround(technique_window * 1000));
     px_resp_int(b, record_ntac(ev));
     px_resp_int(b, ev->ntargets);
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
@@ -262,19 +277,17 @@ void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int 
         px_resp_str(b, ev->targets[i]);
 }
 
-/* KEYS: session hash, times, targets, scores, sessions index.
- * ARGV: score, terminate (0|1), now, ttl, session id. */
+/* KEYS: session hash, times, scores, sessions index.
+ * ARGV: score slot, terminate (0|1), now (ms), ttl (s), session id. */
 void px_redis_finish_args(px_buf *b, px_buf *k, const char *session_id, double score, int terminate, double now,
                           int ttl)
 {
-    char s[32];
-    px_resp_int(b, 5);
+    px_resp_int(b, 4);
     px_resp_key(b, k, "s:", session_id, NULL, NULL);
     px_resp_key(b, k, "s:", session_id, ":t", NULL);
-    px_resp_key(b, k, "s:", session_id, ":g", NULL);
     px_resp_key(b, k, "s:", session_id, ":r", NULL);
     px_resp_key(b, k, "sessions", NULL, NULL, NULL);
-    px_resp_bulk(b, s, (size_t)snprintf(s, sizeof(s), "%.1f", score));
+    resp_score(b, score);
     px_resp_int(b, terminate ? 1 : 0);
     resp_time(b, now);
     px_resp_int(b, ttl);
@@ -283,52 +296,94 @@ void px_redis_finish_args(px_buf *b, px_buf *k, const char *session_id, double s
 
 /* ---- the record reply ----------------------------------------------------- */
 
-static double reply_num(const redisReply *r)
+static long long reply_ll(const redisReply *r)
 {
     if (r == NULL)
         return 0;
     if (r->type == REDIS_REPLY_INTEGER)
-        return (double)r->integer;
+        return r->integer;
     if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
-        return strtod(r->str, NULL);
+        return strtoll(r->str, NULL, 10);
     return 0;
 }
 
-/* {terminated, is_new, created, total, times, tactic first-seen times,
- *  distinct targets, scores, user targets, org targets, users per
- *  technique, org, tactics first seen by this request (bit set)} */
+/* The tactics' first-seen times, comma-joined, empty for "never". */
+static void split_tactics(const redisReply *r, double *out)
+{
+    if (r == NULL || r->type != REDIS_REPLY_STRING)
+        return;
+    const char *p = r->str, *end = r->str + r->len;
+    for (int n = 0; n < PX_TACTIC_COUNT && p <= end; n++) {
+        const char *c = memchr(p, ',', (size_t)(end - p));
+        if (c == NULL)
+            c = end;
+        out[n] = c > p ? (double)strtoll(p, NULL, 10) / 1000.0 : 0;
+        p = c + 1;
+    }
+}
+
+static long long digits(const char *p, int n)
+{
+    long long v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* A ring of fixed-width slots holding items 1..count, item k in slot
+ * (k-1) % cap: out gets the last min(count, cap) items, oldest first.
+ * Slots that do not hold digits are skipped. */
+static int unring(const redisReply *r, long long count, int cap, int slot, int width, double scale, double *out)
+{
+    if (r == NULL || r->type != REDIS_REPLY_STRING || count <= 0)
+        return 0;
+    int have = count < cap ? (int)count : cap, n = 0;
+    for (int i = 0; i < have; i++) {
+        long long k = count - have + i;   /* 0-based item */
+        size_t off = (size_t)(k % cap) * (size_t)slot;
+        if (off + (size_t)width > r->len)
+            continue;
+        long long v = digits(r->str + off, width);
+        if (v >= 0)
+            out[n++] = (double)v / scale;
+    }
+    return n;
+}
+
+/* {terminated, is_new, created, total, times ring, "tactic first-seen
+ *  times", distinct targets, scores ring, scores written, user targets,
+ *  org targets, {users per technique}, org, tactics first seen by this
+ *  request (bit set)} */
 int px_redis_parse_record(const redisReply *r, px_session_state *st)
 {
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 13)
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 14 || r->element[11]->type != REDIS_REPLY_ARRAY)
         return -1;
     redisReply **e = r->element;
-    if (e[4]->type != REDIS_REPLY_ARRAY || e[5]->type != REDIS_REPLY_ARRAY || e[7]->type != REDIS_REPLY_ARRAY ||
-        e[10]->type != REDIS_REPLY_ARRAY)
-        return -1;
     memset(st, 0, sizeof(*st));
     st->available = 1;
-    st->terminated = reply_num(e[0]) != 0;
-    st->is_new = reply_num(e[1]) != 0;
-    st->created = reply_num(e[2]);
-    st->total_requests = (uint64_t)reply_num(e[3]);
-    for (size_t i = 0; i < e[4]->elements && i < PX_SESSION_MAX_TIMES; i++)
-        st->times[st->ntimes++] = reply_num(e[4]->element[i]);
-    for (size_t i = 0; i < e[5]->elements && i < PX_TACTIC_COUNT; i++)
-        st->tactic_first_seen[i] = reply_num(e[5]->element[i]);
-    st->distinct_targets = (int)reply_num(e[6]);
-    for (size_t i = 0; i < e[7]->elements && i < PX_SESSION_MAX_SCORES; i++)
-        st->scores[st->nscores++] = reply_num(e[7]->element[i]);
-    st->user_distinct_targets = (int)reply_num(e[8]);
-    st->org_distinct_targets = (int)reply_num(e[9]);
-    for (size_t i = 0; i < e[10]->elements && i < PX_SESSION_MAX_TECHNIQUES; i++) {
-        int n = (int)reply_num(e[10]->element[i]);
+    st->terminated = reply_ll(e[0]) != 0;
+    st->is_new = reply_ll(e[1]) != 0;
+    st->created = (double)reply_ll(e[2]) / 1000.0;
+    st->total_requests = (uint64_t)reply_ll(e[3]);
+    st->ntimes = unring(e[4], (long long)st->total_requests, PX_SESSION_MAX_TIMES, TIME_SLOT, TIME_SLOT - 1, 1000.0,
+                        st->times);
+    split_tactics(e[5], st->tactic_first_seen);
+    st->distinct_targets = (int)reply_ll(e[6]);
+    st->nscores = unring(e[7], reply_ll(e[8]), PX_SESSION_MAX_SCORES, SCORE_SLOT, SCORE_SLOT - 1, 10.0, st->scores);
+    st->user_distinct_targets = (int)reply_ll(e[9]);
+    st->org_distinct_targets = (int)reply_ll(e[10]);
+    for (size_t i = 0; i < e[11]->elements && i < PX_SESSION_MAX_TECHNIQUES; i++) {
+        int n = (int)reply_ll(e[11]->element[i]);
         st->technique_users[st->ntechniques++] = n;
         if (n > st->org_users_same_technique)
             st->org_users_same_technique = n;
     }
-    if (e[11]->type == REDIS_REPLY_STRING)
-        snprintf(st->org, sizeof(st->org), "%.*s", (int)e[11]->len, e[11]->str);
-    st->new_tactics = (uint32_t)reply_num(e[12]);
+    if (e[12]->type == REDIS_REPLY_STRING)
+        snprintf(st->org, sizeof(st->org), "%.*s", (int)e[12]->len, e[12]->str);
+    st->new_tactics = (uint32_t)reply_ll(e[13]);
     return 0;
 }
 
@@ -336,8 +391,10 @@ int px_redis_parse_record(const redisReply *r, px_session_state *st)
  * record: everything about one request, atomically, in one round trip.  A
  * terminated session is reported and left untouched (no TTL extension).
  * Tactic fields are stored by name (t:credential-access), so the stored
- * form does not depend on the order of the C enum.  Times travel as
- * strings: Redis would truncate Lua numbers in replies to integers. */
+ * form does not depend on the order of the C enum.  Lists come back joined
+ * with commas: one reply object each instead of one per element.  Sets
+ * are trimmed only when a member joins (only then can they grow); counts
+ * always cover exactly the window. */
 
 void px_redis_scripts_build(px_buf *r, px_buf *f)
 {
@@ -350,12 +407,13 @@ void px_redis_scripts_build(px_buf *r, px_buf *f)
                 "local now, ttl, org = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4]\n"
                 "local twin, kwin = tonumber(ARGV[6]), tonumber(ARGV[7])\n"
                 "local ntac, ntg = tonumber(ARGV[8]), tonumber(ARGV[9])\n"
-                "local h = redis.call('HMGET', KEYS[1], 'c', 'n', 'x', 'o', unpack(T))\n"
+                "local h = redis.call('HMGET', KEYS[1], 'c', 'n', 'x', 'o', 'g', 'i', 'm', unpack(T))\n"
                 "local tac = {}\n"
-                "for i = 1, #T do tac[i] = h[4 + i] end\n"
+                "for i = 1, #T do tac[i] = h[7 + i] or '' end\n"
+                "local ng, m = tonumber(h[5]) or 0, tonumber(h[7]) or 0\n"
                 "if h[3] == '1' then\n"
-                "  return {1, 0, h[1], h[2], redis.call('LRANGE', KEYS[2], 0, -1), tac,\n"
-                "          redis.call('SCARD', KEYS[3]), redis.call('LRANGE', KEYS[4], 0, -1), 0, 0, {}, h[4], 0}\n"
+                "  return {1, 0, h[1], tonumber(h[2]) or 0, redis.call('GET', KEYS[2]) or '', table.concat(tac, ','),\n"
+                "          ng, redis.call('GET', KEYS[3]) or '', m, 0, 0, {}, h[4] or '', 0}\n"
                 "end\n"
                 "local isnew, created, sorg = 0, h[1], h[4]\n"
                 "local n = (tonumber(h[2]) or 0) + 1\n"
@@ -365,60 +423,68 @@ void px_redis_scripts_build(px_buf *r, px_buf *f)
                 "local fresh = 0\n"
                 "for i = 1, ntac do\n"
                 "  local k = tonumber(ARGV[9 + i]) + 1\n"
-                "  if not tac[k] then\n"
+                "  if tac[k] == '' then\n"
                 "    tac[k] = ARGV[1]; set[#set+1] = T[k]; set[#set+1] = ARGV[1]; fresh = fresh + 2 ^ (k - 1)\n"
                 "  end\n"
                 "end\n"
-                "redis.call('HSET', KEYS[1], unpack(set))\n"
-                "redis.call('RPUSH', KEYS[2], ARGV[1])\n"
-                "redis.call('LTRIM', KEYS[2], -MAXT, -1)\n"
-                "local times = redis.call('LRANGE', KEYS[2], 0, -1)\n"
                 "local g0 = 9 + ntac\n"
-                "local ng = redis.call('SCARD', KEYS[3])\n"
+                "local ng0 = ng\n"
                 "for i = 1, ntg do\n"
                 "  if ng >= MAXG then break end\n"
-                "  ng = ng + redis.call('SADD', KEYS[3], ARGV[g0 + i])\n"
+                "  ng = ng + redis.call('HSETNX', KEYS[1], 'g:' .. ARGV[g0 + i], 1)\n"
                 "end\n"
-                "local scores = redis.call('LRANGE', KEYS[4], 0, -1)\n"
-                "for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end\n"
-                "redis.call('ZADD', KEYS[5], now + ttl, ARGV[3])\n"
-                "redis.call('EXPIRE', KEYS[5], ttl)\n"
+                "if ng ~= ng0 then set[#set+1] = 'g'; set[#set+1] = ng end\n"
+                "if (tonumber(h[6]) or 0) - now < ttl * 1000 then\n"
+                "  local exp = now + ttl * 1500\n"
+                "  set[#set+1] = 'i'; set[#set+1] = exp\n"
+                "  redis.call('ZADD', KEYS[4], exp, ARGV[3])\n"
+                "  redis.call('PEXPIRE', KEYS[4], ttl * 1500)\n"
+                "end\n"
+                "redis.call('HSET', KEYS[1], unpack(set))\n"
+                "redis.call('SETRANGE', KEYS[2], ((n - 1) % MAXT) * 14, ARGV[1] .. ',')\n"
+                "local times = redis.call('GET', KEYS[2])\n"
+                "local scores = redis.call('GET', KEYS[3]) or ''\n"
+                "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end\n"
                 "local function touch(key, members, win)\n"
                 "  local lo = now - win\n"
                 "  if #members > 0 then\n"
                 "    local z = {}\n"
-                "    for i = 1, #members do z[#z+1] = ARGV[1]; z[#z+1] = members[i] end\n"
-                "    redis.call('ZADD', key, unpack(z))\n"
-                "    redis.call('ZREMRANGEBYSCORE', key, '-inf', lo)\n"
-                "    redis.call('ZREMRANGEBYRANK', key, 0, -(MAXC + 1))\n"
-                "    redis.call('EXPIRE', key, math.ceil(win))\n"
+                "    for i = 1, #members do z[#z+1] = now; z[#z+1] = members[i] end\n"
+                "    if redis.call('ZADD', key, unpack(z)) > 0 then\n"
+                "      redis.call('ZREMRANGEBYSCORE', key, '-inf', lo)\n"
+                "      redis.call('ZREMRANGEBYRANK', key, 0, -(MAXC + 1))\n"
+                "    end\n"
+                "    redis.call('PEXPIRE', key, win)\n"
                 "  end\n"
                 "  return redis.call('ZCOUNT', key, '(' .. lo, '+inf')\n"
                 "end\n"
                 "local targets = {}\n"
                 "for i = 1, ntg do targets[i] = ARGV[g0 + i] end\n"
-                "local ut, og, tu = touch(KEYS[6], targets, twin), 0, {}\n"
+                "local ut, og, tu = touch(KEYS[5], targets, twin), 0, {}\n"
                 "if org ~= '' then\n"
-                "  og = touch(KEYS[7], targets, twin)\n"
-                "  for j = 8, #KEYS do tu[#tu+1] = touch(KEYS[j], {ARGV[5]}, kwin) end\n"
+                "  og = touch(KEYS[6], targets, twin)\n"
+                "  for j = 7, #KEYS do tu[#tu+1] = touch(KEYS[j], {ARGV[5]}, kwin) end\n"
                 "end\n"
-                "return {0, isnew, created, n, times, tac, ng, scores, ut, og, tu, sorg or '', fresh}\n");
-    /* finish: the score, and the termination, which restarts the TTL of
-     * every session key so that it lasts exactly one TTL. */
+                "return {0, isnew, created, n, times, table.concat(tac, ','), ng, scores, m, ut, og, tu,\n"
+                "        sorg or '', fresh}\n");
+    /* finish: the score into its ring slot; with termination, the flag and
+     * a fresh TTL on every session key, so that the termination lasts
+     * exactly one TTL.  A session that expired meanwhile is left alone
+     * (nothing would give the new keys a TTL otherwise). */
     px_buf_printf(f,
                   "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-                  "redis.call('RPUSH', KEYS[4], ARGV[1])\n"
-                  "redis.call('LTRIM', KEYS[4], -%d, -1)\n"
-                  "if ARGV[2] == '1' and redis.call('HGET', KEYS[1], 'x') ~= '1' then\n"
-                  "  local ttl = tonumber(ARGV[4])\n"
-                  "  redis.call('HSET', KEYS[1], 'x', '1')\n"
-                  "  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end\n"
-                  "  redis.call('ZADD', KEYS[5], tonumber(ARGV[3]) + ttl, ARGV[5])\n"
-                  "  redis.call('EXPIRE', KEYS[5], ttl)\n"
-                  "  return 2\n"
+                  "local ttl = tonumber(ARGV[4])\n"
+                  "local m = redis.call('HINCRBY', KEYS[1], 'm', 1)\n"
+                  "redis.call('SETRANGE', KEYS[3], ((m - 1) %% %d) * 5, ARGV[1])\n"
+                  "if ARGV[2] ~= '1' or redis.call('HGET', KEYS[1], 'x') == '1' then\n"
+                  "  redis.call('EXPIRE', KEYS[3], ttl)\n"
+                  "  return 1\n"
                   "end\n"
-                  "local pttl = redis.call('PTTL', KEYS[1])\n"
-                  "if pttl > 0 then redis.call('PEXPIRE', KEYS[4], pttl) end\n"
-                  "return 1\n",
+                  "local exp = tonumber(ARGV[3]) + ttl * 1500\n"
+                  "redis.call('HSET', KEYS[1], 'x', '1', 'i', exp)\n"
+                  "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end\n"
+                  "redis.call('ZADD', KEYS[4], exp, ARGV[5])\n"
+                  "redis.call('PEXPIRE', KEYS[4], ttl * 1500)\n"
+                  "return 2\n",
                   PX_SESSION_MAX_SCORES);
 }

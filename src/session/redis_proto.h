@@ -6,18 +6,31 @@
  * Key schema (docs/sessions.md), all under KEY_PREFIX, ids escaped
  * (':' '{' '}' '%' as %XX), TTL on every key on every write:
  *
- *   s:{SID}            hash   c created, n requests, x terminated, o org,
- *                             t:<tactic> first time seen      TTL session
- *   s:{SID}:t          list   request times, newest last (64)  TTL session
- *   s:{SID}:g          set    targets touched (64)             TTL session
- *   s:{SID}:r          list   final scores, newest last (32)   TTL session
- *   sessions           zset   session id -> expiry time        TTL session
- *   ut:{ORG}:USER      zset   target -> last seen (1024)       TTL target window
- *   og:{ORG}           zset   target -> last seen (1024)       TTL target window
- *   ok:{ORG}:TECH      zset   user -> last seen (1024)         TTL technique window
+ *   s:{SID}        hash    c created, n requests, m scores, x terminated
+ *                           (1), o org, t:<tactic> first time seen,
+ *                           g:<target> 1 per target touched (64), g their
+ *                           count, i expiry written to the index  TTL session
+ *   s:{SID}:t      string  ring of the last 64 request times:
+ *                           14-byte slots "%013lld,", request n in
+ *                           slot (n-1) % 64                       TTL session
+ *   s:{SID}:r      string  ring of the last 32 final scores:
+ *                           5-byte slots "%04d," (tenths), score m
+ *                           in slot (m-1) % 32                    TTL session
+ *   sessions       zset  session id -> index expiry         TTL 1.5 x session
+ *   ut:{ORG}:USER  zset  target -> last seen (1024)         TTL target window
+ *   og:{ORG}       zset  target -> last seen (1024)         TTL target window
+ *   ok:{ORG}:TECH  zset  user -> last seen (1024)           TTL technique window
  *
+ * Times are unix milliseconds (integers: cheap to write and to parse).
+ * The rings are written with SETRANGE, an atomic command, at a slot the
+ * script derives from the session's counters: no read-modify-write, and
+ * the whole ring travels as one string (a Lua list of 64 elements costs
+ * Redis several times more than the rest of the script).
  * The braces are Redis Cluster hash tags: a session's keys share a slot,
- * and so do an org's. */
+ * and so do an org's.  The sessions index only feeds the
+ * proxilion_sessions_active gauge: to keep it off the hot path an entry is
+ * refreshed once per TTL/2 with an expiry of 1.5 TTL, so the gauge may
+ * count an idle session up to TTL/2 after it expired. */
 #ifndef PX_SESSION_REDIS_PROTO_H
 #define PX_SESSION_REDIS_PROTO_H
 
@@ -43,7 +56,8 @@ void px_resp_key(px_buf *b, px_buf *scratch, const char *type, const char *tag, 
 int  px_redis_record_nargs(const px_session_event *ev);
 void px_redis_record_args(px_buf *b, px_buf *scratch, const px_session_event *ev, int ttl, double target_window,
                           double technique_window);
-#define PX_REDIS_FINISH_NARGS 11
+/* The finish script's arguments after the SHA (PX_REDIS_FINISH_NARGS). */
+#define PX_REDIS_FINISH_NARGS 10
 void px_redis_finish_args(px_buf *b, px_buf *scratch, const char *session_id, double score, int terminate,
                           double now, int ttl);
 
