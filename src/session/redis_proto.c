@@ -401,8 +401,8 @@ void px_redis_scripts_build(px_buf *r, px_buf *f)
     px_buf_puts(r, "local T = {");
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
         px_buf_printf(r, "%s't:%s'", t > 0 ? "," : "", px_tactic_name((px_tactic)t));
-    px_buf_printf(r, "}\nlocal MAXT, MAXG, MAXC = %d, %d, %d\n", PX_SESSION_MAX_TIMES, PX_SESSION_MAX_TARGETS,
-                  PX_SESSION_MAX_CORRELATION);
+    px_buf_printf(r, "}\nlocal MAXT, MAXG, MAXS, MAXC = %d, %d, %d, %d\n", PX_SESSION_MAX_TIMES,
+                  PX_SESSION_MAX_TARGETS, PX_SESSION_MAX_SCORES, PX_SESSION_MAX_CORRELATION);
     px_buf_puts(r,
                 "local now, ttl, org = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4]\n"
                 "local twin, kwin = tonumber(ARGV[6]), tonumber(ARGV[7])\n"
@@ -441,6 +441,12 @@ void px_redis_scripts_build(px_buf *r, px_buf *f)
                 "  redis.call('PEXPIRE', KEYS[4], ttl * 1500)\n"
                 "end\n"
                 "redis.call('HSET', KEYS[1], unpack(set))\n"
+                /* Full-size rings from the start: grown by SETRANGE they
+                 * would carry twice their size in allocation slack. */
+                "if isnew == 1 then\n"
+                "  redis.call('SET', KEYS[2], string.rep('-', MAXT * 14))\n"
+                "  redis.call('SET', KEYS[3], string.rep('-', MAXS * 5))\n"
+                "end\n"
                 "redis.call('SETRANGE', KEYS[2], ((n - 1) % MAXT) * 14, ARGV[1] .. ',')\n"
                 "local times = redis.call('GET', KEYS[2])\n"
                 "local scores = redis.call('GET', KEYS[3]) or ''\n"
