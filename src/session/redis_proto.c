@@ -166,16 +166,7 @@ void px_resp_int(px_buf *b, long long v)
 
 #define TIME_SLOT  14   /* "%013lld," */
 #define SCORE_SLOT 5    /* "%04d,": tenths */
-
-/* Times go to Redis as 13-digit milliseconds (a fixed width, valid until
- * the year 2286): all the analyzers need, and cheap to format and parse
- * (a 14-digit strtod is not). */
-static void resp_time(px_buf *b, double t)
-{
-    char s[24];
-    long long ms = llround(t * 1000);
-    px_resp_bulk(b, s, (size_t)snprintf(s, sizeof(s), "%013lld", ms < 0 ? 0 : ms));
-}
+#define SCORES_AT  (PX_SESSION_MAX_TIMES * TIME_SLOT)   /* the scores ring follows the times ring */
 
 /* A score slot: tenths, 4 digits and a comma ("0915," is 91.5). */
 static void resp_score(px_buf *b, double score)
@@ -239,35 +230,55 @@ static int record_ntac(const px_session_event *ev)
 
 int px_redis_record_nargs(const px_session_event *ev)
 {
-    return 1 + (6 + record_ntech(ev)) + (9 + record_ntac(ev) + ev->ntargets);
+    return 1 + (5 + record_ntech(ev)) + (14 + record_ntac(ev) + ev->ntargets);
 }
 
 
-/* KEYS: session hash, times, scores, sessions index, user targets, org
- * targets, org users per technique...
- * ARGV: now (ms), ttl (s), session id, org, user, target window (ms),
- * technique window (ms), ntactics, ntargets, tactic indexes..., targets... */
+/* Times go to Redis as 13-digit milliseconds (a fixed width, valid until
+ * the year 2286): all the analyzers need, cheap to format and parse (a
+ * 14-digit strtod is not), and comparable as strings. */
+static void resp_ms(px_buf *b, long long ms)
+{
+    char s[24];
+    px_resp_bulk(b, s, (size_t)snprintf(s, sizeof(s), "%013lld", ms < 0 ? 0 : ms));
+}
+
+/* KEYS: session hash, rings, sessions index, user targets, org targets,
+ * org users per technique...
+ * ARGV: 1 now, 2 ttl (s), 3 session id, 4 org, 5 user, 6 target window,
+ * 7 technique window, 8 target window start, 9 technique window start,
+ * 10 index refresh threshold (now + ttl), 11 index expiry (now + 1.5 ttl),
+ * 12 index TTL, 13 ntactics, 14 ntargets, tactic indexes..., targets...
+ * Times in ms.  Every number a command needs is written here, as text:
+ * converting Lua numbers for redis.call() is what a script spends most on
+ * after the commands themselves. */
 void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int ttl, double target_window,
                           double technique_window)
 {
     const char *org = ev->org_id != NULL ? ev->org_id : "";
     int ntech = record_ntech(ev);
-    px_resp_int(b, 6 + ntech);
+    px_resp_int(b, 5 + ntech);
     px_resp_key(b, k, "s:", ev->session_id, NULL, NULL);
-    px_resp_key(b, k, "s:", ev->session_id, ":t", NULL);
-    px_resp_key(b, k, "s:", ev->session_id, ":r", NULL);
+    px_resp_key(b, k, "s:", ev->session_id, ":rings", NULL);
     px_resp_key(b, k, "sessions", NULL, NULL, NULL);
     px_resp_key(b, k, "ut:", org, ":", ev->user_id);
     px_resp_key(b, k, "og:", org, NULL, NULL);
     for (int i = 0; i < ntech; i++)
         px_resp_key(b, k, "ok:", org, ":", ev->techniques[i]);
-    resp_time(b, ev->now);
+    long long now = llround(ev->now * 1000), tw = llround(target_window * 1000),
+              kw = llround(technique_window * 1000), ttl_ms = (long long)ttl * 1000;
+    resp_ms(b, now);
     px_resp_int(b, ttl);
     px_resp_str(b, ev->session_id);
     px_resp_str(b, org);
     px_resp_str(b, ev->user_id);
-    px_resp_int(b, llround(target_window * 1000));
-    px_resp_int(b, llround(technique_window * 1000));
+    px_resp_int(b, tw);
+    px_resp_int(b, kw);
+    resp_ms(b, now - tw);
+    resp_ms(b, now - kw);
+    resp_ms(b, now + ttl_ms);
+    resp_ms(b, now + ttl_ms * 3 / 2);
+    px_resp_int(b, ttl_ms * 3 / 2);
     px_resp_int(b, record_ntac(ev));
     px_resp_int(b, ev->ntargets);
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
@@ -277,20 +288,22 @@ void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int 
         px_resp_str(b, ev->targets[i]);
 }
 
-/* KEYS: session hash, times, scores, sessions index.
- * ARGV: score slot, terminate (0|1), now (ms), ttl (s), session id. */
+/* KEYS: session hash, rings, sessions index.
+ * ARGV: score slot, terminate (0|1), ttl (s), index expiry (ms), index TTL
+ * (ms), session id. */
 void px_redis_finish_args(px_buf *b, px_buf *k, const char *session_id, double score, int terminate, double now,
                           int ttl)
 {
-    px_resp_int(b, 4);
+    long long ttl_ms = (long long)ttl * 1000;
+    px_resp_int(b, 3);
     px_resp_key(b, k, "s:", session_id, NULL, NULL);
-    px_resp_key(b, k, "s:", session_id, ":t", NULL);
-    px_resp_key(b, k, "s:", session_id, ":r", NULL);
+    px_resp_key(b, k, "s:", session_id, ":rings", NULL);
     px_resp_key(b, k, "sessions", NULL, NULL, NULL);
     resp_score(b, score);
     px_resp_int(b, terminate ? 1 : 0);
-    resp_time(b, now);
     px_resp_int(b, ttl);
+    resp_ms(b, llround(now * 1000) + ttl_ms * 3 / 2);
+    px_resp_int(b, ttl_ms * 3 / 2);
     px_resp_str(b, session_id);
 }
 
@@ -333,17 +346,18 @@ static long long digits(const char *p, int n)
     return v;
 }
 
-/* A ring of fixed-width slots holding items 1..count, item k in slot
- * (k-1) % cap: out gets the last min(count, cap) items, oldest first.
- * Slots that do not hold digits are skipped. */
-static int unring(const redisReply *r, long long count, int cap, int slot, int width, double scale, double *out)
+/* A ring of fixed-width slots at byte `base` of the rings string, holding
+ * items 1..count, item k in slot (k-1) % cap: out gets the last
+ * min(count, cap) items, oldest first.  Slots without digits are skipped. */
+static int unring(const redisReply *r, size_t base, long long count, int cap, int slot, int width, double scale,
+                  double *out)
 {
     if (r == NULL || r->type != REDIS_REPLY_STRING || count <= 0)
         return 0;
     int have = count < cap ? (int)count : cap, n = 0;
     for (int i = 0; i < have; i++) {
         long long k = count - have + i;   /* 0-based item */
-        size_t off = (size_t)(k % cap) * (size_t)slot;
+        size_t off = base + (size_t)(k % cap) * (size_t)slot;
         if (off + (size_t)width > r->len)
             continue;
         long long v = digits(r->str + off, width);
@@ -353,10 +367,9 @@ static int unring(const redisReply *r, long long count, int cap, int slot, int w
     return n;
 }
 
-/* {terminated, is_new, created, total, times ring, "tactic first-seen
- *  times", distinct targets, scores ring, scores written, user targets,
- *  org targets, {users per technique}, org, tactics first seen by this
- *  request (bit set)} */
+/* {terminated, is_new, created, total, rings, "tactic first-seen times",
+ *  distinct targets, (unused), scores written, user targets, org targets,
+ *  {users per technique}, org, tactics first seen by this request} */
 int px_redis_parse_record(const redisReply *r, px_session_state *st)
 {
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 14 || r->element[11]->type != REDIS_REPLY_ARRAY)
@@ -368,11 +381,12 @@ int px_redis_parse_record(const redisReply *r, px_session_state *st)
     st->is_new = reply_ll(e[1]) != 0;
     st->created = (double)reply_ll(e[2]) / 1000.0;
     st->total_requests = (uint64_t)reply_ll(e[3]);
-    st->ntimes = unring(e[4], (long long)st->total_requests, PX_SESSION_MAX_TIMES, TIME_SLOT, TIME_SLOT - 1, 1000.0,
-                        st->times);
+    st->ntimes = unring(e[4], 0, (long long)st->total_requests, PX_SESSION_MAX_TIMES, TIME_SLOT, TIME_SLOT - 1,
+                        1000.0, st->times);
     split_tactics(e[5], st->tactic_first_seen);
     st->distinct_targets = (int)reply_ll(e[6]);
-    st->nscores = unring(e[7], reply_ll(e[8]), PX_SESSION_MAX_SCORES, SCORE_SLOT, SCORE_SLOT - 1, 10.0, st->scores);
+    st->nscores = unring(e[4], SCORES_AT, reply_ll(e[8]), PX_SESSION_MAX_SCORES, SCORE_SLOT, SCORE_SLOT - 1, 10.0,
+                         st->scores);
     st->user_distinct_targets = (int)reply_ll(e[9]);
     st->org_distinct_targets = (int)reply_ll(e[10]);
     for (size_t i = 0; i < e[11]->elements && i < PX_SESSION_MAX_TECHNIQUES; i++) {
@@ -396,69 +410,75 @@ int px_redis_parse_record(const redisReply *r, px_session_state *st)
  * are trimmed only when a member joins (only then can they grow); counts
  * always cover exactly the window. */
 
+/* A Lua table literal of the byte offsets of n slots of the given width,
+ * as strings: slot offsets then never need a number converted. */
+static void offsets(px_buf *b, const char *name, int n, int width)
+{
+    px_buf_printf(b, "local %s = {", name);
+    for (int i = 0; i < n; i++)
+        px_buf_printf(b, "%s'%d'", i > 0 ? "," : "", i * width);
+    px_buf_puts(b, "}\n");
+}
+
 void px_redis_scripts_build(px_buf *r, px_buf *f)
 {
     px_buf_puts(r, "local T = {");
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
         px_buf_printf(r, "%s't:%s'", t > 0 ? "," : "", px_tactic_name((px_tactic)t));
-    px_buf_printf(r, "}\nlocal MAXT, MAXG, MAXS, MAXC = %d, %d, %d, %d\n", PX_SESSION_MAX_TIMES,
-                  PX_SESSION_MAX_TARGETS, PX_SESSION_MAX_SCORES, PX_SESSION_MAX_CORRELATION);
+    px_buf_printf(r, "}\nlocal MAXT, MAXG, MAXS = %d, %d, %d\nlocal DROP = '-%d'\n", PX_SESSION_MAX_TIMES,
+                  PX_SESSION_MAX_TARGETS, PX_SESSION_MAX_SCORES, PX_SESSION_MAX_CORRELATION + 1);
+    offsets(r, "OFF", PX_SESSION_MAX_TIMES, TIME_SLOT);
     px_buf_puts(r,
-                "local now, ttl, org = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[4]\n"
-                "local twin, kwin = tonumber(ARGV[6]), tonumber(ARGV[7])\n"
-                "local ntac, ntg = tonumber(ARGV[8]), tonumber(ARGV[9])\n"
+                "local ttl, org = ARGV[2], ARGV[4]\n"
+                "local ntac, ntg = tonumber(ARGV[13]), tonumber(ARGV[14])\n"
                 "local h = redis.call('HMGET', KEYS[1], 'c', 'n', 'x', 'o', 'g', 'i', 'm', unpack(T))\n"
                 "local tac = {}\n"
                 "for i = 1, #T do tac[i] = h[7 + i] or '' end\n"
                 "local ng, m = tonumber(h[5]) or 0, tonumber(h[7]) or 0\n"
                 "if h[3] == '1' then\n"
                 "  return {1, 0, h[1], tonumber(h[2]) or 0, redis.call('GET', KEYS[2]) or '', table.concat(tac, ','),\n"
-                "          ng, redis.call('GET', KEYS[3]) or '', m, 0, 0, {}, h[4] or '', 0}\n"
+                "          ng, '', m, 0, 0, {}, h[4] or '', 0}\n"
                 "end\n"
-                "local isnew, created, sorg = 0, h[1], h[4]\n"
-                "local n = (tonumber(h[2]) or 0) + 1\n"
-                "local set = {'n', n}\n"
+                "local n = redis.call('HINCRBY', KEYS[1], 'n', 1)\n"
+                "local isnew, created, sorg, set = 0, h[1], h[4], {}\n"
                 "if not created then isnew = 1; created = ARGV[1]; set[#set+1] = 'c'; set[#set+1] = created end\n"
                 "if not sorg and org ~= '' then sorg = org; set[#set+1] = 'o'; set[#set+1] = org end\n"
                 "local fresh = 0\n"
                 "for i = 1, ntac do\n"
-                "  local k = tonumber(ARGV[9 + i]) + 1\n"
+                "  local k = tonumber(ARGV[14 + i]) + 1\n"
                 "  if tac[k] == '' then\n"
                 "    tac[k] = ARGV[1]; set[#set+1] = T[k]; set[#set+1] = ARGV[1]; fresh = fresh + 2 ^ (k - 1)\n"
                 "  end\n"
                 "end\n"
-                "local g0 = 9 + ntac\n"
-                "local ng0 = ng\n"
+                "local g0 = 14 + ntac\n"
                 "for i = 1, ntg do\n"
                 "  if ng >= MAXG then break end\n"
-                "  ng = ng + redis.call('HSETNX', KEYS[1], 'g:' .. ARGV[g0 + i], 1)\n"
+                "  if redis.call('HSETNX', KEYS[1], 'g:' .. ARGV[g0 + i], '1') == 1 then\n"
+                "    ng = redis.call('HINCRBY', KEYS[1], 'g', 1)\n"
+                "  end\n"
                 "end\n"
-                "if ng ~= ng0 then set[#set+1] = 'g'; set[#set+1] = ng end\n"
-                "if (tonumber(h[6]) or 0) - now < ttl * 1000 then\n"
-                "  local exp = now + ttl * 1500\n"
-                "  set[#set+1] = 'i'; set[#set+1] = exp\n"
-                "  redis.call('ZADD', KEYS[4], exp, ARGV[3])\n"
-                "  redis.call('PEXPIRE', KEYS[4], ttl * 1500)\n"
+                /* Index expiries are fixed-width digit strings: comparing
+                 * them as strings compares them as numbers. */
+                "if (h[6] or '') < ARGV[10] then\n"
+                "  set[#set+1] = 'i'; set[#set+1] = ARGV[11]\n"
+                "  redis.call('ZADD', KEYS[3], ARGV[11], ARGV[3])\n"
+                "  redis.call('PEXPIRE', KEYS[3], ARGV[12])\n"
                 "end\n"
-                "redis.call('HSET', KEYS[1], unpack(set))\n"
+                "if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end\n"
                 /* Full-size rings from the start: grown by SETRANGE they
                  * would carry twice their size in allocation slack. */
-                "if isnew == 1 then\n"
-                "  redis.call('SET', KEYS[2], string.rep('-', MAXT * 14))\n"
-                "  redis.call('SET', KEYS[3], string.rep('-', MAXS * 5))\n"
-                "end\n"
-                "redis.call('SETRANGE', KEYS[2], ((n - 1) % MAXT) * 14, ARGV[1] .. ',')\n"
-                "local times = redis.call('GET', KEYS[2])\n"
-                "local scores = redis.call('GET', KEYS[3]) or ''\n"
-                "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end\n"
-                "local function touch(key, members, win)\n"
-                "  local lo = now - win\n"
+                "if isnew == 1 then redis.call('SET', KEYS[2], string.rep('-', MAXT * 14 + MAXS * 5)) end\n"
+                "redis.call('SETRANGE', KEYS[2], OFF[(n - 1) % MAXT + 1], ARGV[1] .. ',')\n"
+                "local rings = redis.call('GET', KEYS[2])\n"
+                "redis.call('EXPIRE', KEYS[1], ttl)\n"
+                "redis.call('EXPIRE', KEYS[2], ttl)\n"
+                "local function touch(key, members, win, lo)\n"
                 "  if #members > 0 then\n"
                 "    local z = {}\n"
-                "    for i = 1, #members do z[#z+1] = now; z[#z+1] = members[i] end\n"
+                "    for i = 1, #members do z[#z+1] = ARGV[1]; z[#z+1] = members[i] end\n"
                 "    if redis.call('ZADD', key, unpack(z)) > 0 then\n"
                 "      redis.call('ZREMRANGEBYSCORE', key, '-inf', lo)\n"
-                "      redis.call('ZREMRANGEBYRANK', key, 0, -(MAXC + 1))\n"
+                "      redis.call('ZREMRANGEBYRANK', key, '0', DROP)\n"
                 "    end\n"
                 "    redis.call('PEXPIRE', key, win)\n"
                 "  end\n"
@@ -466,31 +486,33 @@ void px_redis_scripts_build(px_buf *r, px_buf *f)
                 "end\n"
                 "local targets = {}\n"
                 "for i = 1, ntg do targets[i] = ARGV[g0 + i] end\n"
-                "local ut, og, tu = touch(KEYS[5], targets, twin), 0, {}\n"
+                "local ut, og, tu = touch(KEYS[4], targets, ARGV[6], ARGV[8]), 0, {}\n"
                 "if org ~= '' then\n"
-                "  og = touch(KEYS[6], targets, twin)\n"
-                "  for j = 7, #KEYS do tu[#tu+1] = touch(KEYS[j], {ARGV[5]}, kwin) end\n"
+                "  og = touch(KEYS[5], targets, ARGV[6], ARGV[8])\n"
+                "  for j = 6, #KEYS do tu[#tu+1] = touch(KEYS[j], {ARGV[5]}, ARGV[7], ARGV[9]) end\n"
                 "end\n"
-                "return {0, isnew, created, n, times, table.concat(tac, ','), ng, scores, m, ut, og, tu,\n"
-                "        sorg or '', fresh}\n");
+                "return {0, isnew, created, n, rings, table.concat(tac, ','), ng, '', m, ut, og, tu, sorg or '', fresh}\n");
     /* finish: the score into its ring slot; with termination, the flag and
      * a fresh TTL on every session key, so that the termination lasts
      * exactly one TTL.  A session that expired meanwhile is left alone
      * (nothing would give the new keys a TTL otherwise). */
+    px_buf_puts(f, "local OFF = {");
+    for (int i = 0; i < PX_SESSION_MAX_SCORES; i++)
+        px_buf_printf(f, "%s'%d'", i > 0 ? "," : "", SCORES_AT + i * SCORE_SLOT);
+    px_buf_puts(f, "}\n");
     px_buf_printf(f,
                   "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-                  "local ttl = tonumber(ARGV[4])\n"
                   "local m = redis.call('HINCRBY', KEYS[1], 'm', 1)\n"
-                  "redis.call('SETRANGE', KEYS[3], ((m - 1) %% %d) * 5, ARGV[1])\n"
+                  "redis.call('SETRANGE', KEYS[2], OFF[(m - 1) %% %d + 1], ARGV[1])\n"
                   "if ARGV[2] ~= '1' or redis.call('HGET', KEYS[1], 'x') == '1' then\n"
-                  "  redis.call('EXPIRE', KEYS[3], ttl)\n"
+                  "  redis.call('EXPIRE', KEYS[2], ARGV[3])\n"
                   "  return 1\n"
                   "end\n"
-                  "local exp = tonumber(ARGV[3]) + ttl * 1500\n"
-                  "redis.call('HSET', KEYS[1], 'x', '1', 'i', exp)\n"
-                  "for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end\n"
-                  "redis.call('ZADD', KEYS[4], exp, ARGV[5])\n"
-                  "redis.call('PEXPIRE', KEYS[4], ttl * 1500)\n"
+                  "redis.call('HSET', KEYS[1], 'x', '1', 'i', ARGV[4])\n"
+                  "redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
+                  "redis.call('EXPIRE', KEYS[2], ARGV[3])\n"
+                  "redis.call('ZADD', KEYS[3], ARGV[4], ARGV[6])\n"
+                  "redis.call('PEXPIRE', KEYS[3], ARGV[5])\n"
                   "return 2\n",
                   PX_SESSION_MAX_SCORES);
 }

@@ -10,12 +10,11 @@
  *                           (1), o org, t:<tactic> first time seen,
  *                           g:<target> 1 per target touched (64), g their
  *                           count, i expiry written to the index  TTL session
- *   s:{SID}:t      string  ring of the last 64 request times:
- *                           14-byte slots "%013lld,", request n in
- *                           slot (n-1) % 64                       TTL session
- *   s:{SID}:r      string  ring of the last 32 final scores:
- *                           5-byte slots "%04d," (tenths), score m
- *                           in slot (m-1) % 32                    TTL session
+ *   s:{SID}:rings  string  two rings: at byte 0 the last 64 request
+ *                           times, 14-byte slots "%013lld,", request n
+ *                           in slot (n-1) % 64; at byte 896 the last 32
+ *                           final scores, 5-byte slots "%04d," (tenths),
+ *                           score m in slot (m-1) % 32            TTL session
  *   sessions       zset  session id -> index expiry         TTL 1.5 x session
  *   ut:{ORG}:USER  zset  target -> last seen (1024)         TTL target window
  *   og:{ORG}       zset  target -> last seen (1024)         TTL target window

@@ -353,7 +353,7 @@ Test(gateway_sessions, n_clients_times_m_requests_are_all_counted)
     cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{nxm} n"), NCLIENTS * PER_CLIENT,
                  "every request of every client counted exactly once");
     cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{nxm} m"), NCLIENTS * PER_CLIENT, "every score written");
-    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v1:s:{nxm}:r"), 32 * 5, "the last 32 kept");
+    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v1:s:{nxm}:rings"), 64 * 14 + 32 * 5, "bounded rings");
     /* Every client used the technique: the org correlation saw them all. */
     cr_expect_eq(px_t_redis_num(&redis, "ZCARD proxilion:v1:ok:{acme}:T1046"), NCLIENTS);
     cr_expect_gt(metric(a, "proxilion_redis_roundtrip_seconds_count") + metric(b, "proxilion_redis_roundtrip_seconds_count"),

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "metrics/metrics.h"
+#include "session/redis_proto.h"
 #include "session/store.h"
 #include "support/redis.h"
 #include "support/support.h"
@@ -255,7 +256,7 @@ Test(redis_store, every_key_has_a_ttl_and_termination_does_not_extend)
     cr_expect_eq(st.terminated, 1);
     redisReply *keys = px_t_redis_cmd(&redis, "KEYS proxilion:v1:*");
     cr_assert_not_null(keys);
-    cr_expect_eq(keys->elements, 7, "session hash, times, scores, index, user, org, technique: %zu",
+    cr_expect_eq(keys->elements, 6, "session hash, rings, index, user, org, technique: %zu",
                  keys->elements);
     for (size_t i = 0; i < keys->elements; i++) {
         long long ttl = px_t_redis_num(&redis, "TTL %s", keys->element[i]->str);
@@ -461,7 +462,57 @@ Test(redis_store, concurrent_pipelined_workers_lose_no_update)
     for (int i = 0; i < NWORKERS * PER_WORKER; i++)
         cr_assert_eq(seen[i], (uint64_t)i + 1, "request %d saw count %llu", i + 1, (unsigned long long)seen[i]);
     cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{shared} n"), NWORKERS * PER_WORKER);
-    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v1:s:{shared}:t"), PX_SESSION_MAX_TIMES * 14, "a full ring");
+    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v1:s:{shared}:rings"),
+                 PX_SESSION_MAX_TIMES * 14 + PX_SESSION_MAX_SCORES * 5, "full-size rings");
+}
+
+/* A command is a RESP array of bulk strings, as a reply is: hiredis' own
+ * reader must see exactly the announced number of elements, and nothing
+ * left over (a wrong count desynchronises the whole connection). */
+static void expect_one_command(const px_buf *cmd, size_t want, const char *what)
+{
+    redisReader *rd = redisReaderCreate();
+    cr_assert_eq(redisReaderFeed(rd, cmd->data, cmd->len), REDIS_OK);
+    void *rep = NULL;
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_not_null(rep, "%s: incomplete command", what);
+    redisReply *r = rep;
+    cr_expect_eq(r->type, REDIS_REPLY_ARRAY, "%s", what);
+    cr_expect_eq(r->elements, want, "%s: %zu elements, want %zu", what, r->elements, want);
+    freeReplyObject(rep);
+    rep = NULL;
+    cr_expect_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_expect_null(rep, "%s: bytes after the command", what);
+    redisReaderFree(rd);
+}
+
+Test(redis_store, commands_are_well_formed)
+{
+    const char *tg[] = {"10.0.0.1", "evil.example"}, *tech[] = {"T1046", "T1048", "T1552"};
+    px_session_event evs[] = {
+        {"s", "u", NULL, 1.8e9, 0, NULL, 0, NULL, 0},
+        {"s:{1}", "u%", "o}", 1.8e9, (1u << PX_TACTIC_DISCOVERY) | (1u << PX_TACTIC_IMPACT), tg, 2, tech, 3},
+    };
+    px_buf cmd = PX_BUF_INIT, key = PX_BUF_INIT;
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        int n = px_redis_record_nargs(&evs[i]);
+        px_buf_reset(&cmd);
+        px_buf_printf(&cmd, "*%d\r\n", 2 + n);
+        px_resp_str(&cmd, "EVALSHA");
+        px_resp_str(&cmd, "0123456789012345678901234567890123456789");
+        px_redis_record_args(&cmd, &key, &evs[i], 100, 600, 900);
+        expect_one_command(&cmd, (size_t)(2 + n), "record");
+    }
+    for (int term = 0; term < 2; term++) {
+        px_buf_reset(&cmd);
+        px_buf_printf(&cmd, "*%d\r\n", 2 + PX_REDIS_FINISH_NARGS);
+        px_resp_str(&cmd, "EVALSHA");
+        px_resp_str(&cmd, "0123456789012345678901234567890123456789");
+        px_redis_finish_args(&cmd, &key, "s", 91.5, term, 1.8e9, 100);
+        expect_one_command(&cmd, 2 + PX_REDIS_FINISH_NARGS, "finish");
+    }
+    px_buf_free(&cmd);
+    px_buf_free(&key);
 }
 
 Test(redis_store, url_forms)
