@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,7 +47,6 @@
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "engine/tactic.h"
 #include "session/redis_proto.h"
 #include "session/store.h"
 
