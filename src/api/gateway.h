@@ -40,6 +40,7 @@ typedef struct px_gw_metrics {
     int errors[24];
     const char *error_codes[24];
     int nerrors;
+    px_store_metric_ids store;   /* Redis backend only; -1 otherwise */
 } px_gw_metrics;
 
 typedef struct px_gateway {

@@ -9,6 +9,7 @@
 #include "api/gateway.h"
 
 static const double duration_bounds[] = {5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 0.1};
+static const double redis_rtt_bounds[] = {5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2, 0.05, 0.1, 0.25, 1};
 static const double score_bounds[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
 static const int status_codes[] = {200, 204, 400, 403, 404, 405, 413, 415, 422, 500, 503};
 static const char *const error_codes[] = {
@@ -50,6 +51,37 @@ static double gauge_started(void *ctx)
 static double gauge_rules(void *ctx)
 {
     return px_engine_ruleset(((px_gateway *)ctx)->engine)->nrules;
+}
+
+/* The Redis backend's own metrics; with the memory backend they are not
+ * declared at all, since nothing would ever update them. */
+static void register_store_metrics(px_gateway *gw)
+{
+    px_metrics *m = gw->metrics;
+    px_store_metric_ids *ids = &gw->m.store;
+    char labels[64];
+    ids->roundtrip = ids->reconnects = -1;
+    for (int k = 0; k < PX_STORE_ERR_COUNT; k++)
+        ids->errors[k] = -1;
+    if (gw->cfg.session_store != PX_STORE_REDIS)
+        return;
+    int f = px_metrics_family(m, "proxilion_redis_errors_total",
+                              "Redis session store errors by kind (connect, auth, io, timeout, reply, unavailable: a "
+                              "call failed at once while disconnected, overload: in-flight limit).",
+                              PX_METRIC_COUNTER, NULL, 0);
+    for (int k = 0; k < PX_STORE_ERR_COUNT; k++) {
+        snprintf(labels, sizeof(labels), "kind=\"%s\"", px_store_err_names[k]);
+        ids->errors[k] = px_metrics_series(m, f, labels);
+    }
+    f = px_metrics_family(m, "proxilion_redis_roundtrip_seconds",
+                          "Time from queueing a session store script to its reply, on the worker's loop.",
+                          PX_METRIC_HISTOGRAM, redis_rtt_bounds,
+                          (int)(sizeof(redis_rtt_bounds) / sizeof(redis_rtt_bounds[0])));
+    ids->roundtrip = px_metrics_series(m, f, "");
+    f = px_metrics_family(m, "proxilion_redis_reconnects_total",
+                          "Connection attempts to Redis after a failed or lost connection.", PX_METRIC_COUNTER, NULL,
+                          0);
+    ids->reconnects = px_metrics_series(m, f, "");
 }
 
 int px_gateway_metrics_register(px_gateway *gw, int nshards)
@@ -107,6 +139,7 @@ int px_gateway_metrics_register(px_gateway *gw, int nshards)
         ids->error_codes[i] = error_codes[i];
         ids->errors[i] = px_metrics_series(m, ids->errors_fam, labels);
     }
+    register_store_metrics(gw);
     f = px_metrics_family(m, "proxilion_build_info", "Build information.", PX_METRIC_GAUGE, NULL, 0);
     snprintf(labels, sizeof(labels), "version=\"%s\",revision=\"%s\"", PX_VERSION, PX_GIT_REV);
     px_metrics_gauge_series(m, f, labels, gauge_one, NULL);

@@ -17,6 +17,7 @@
 #include "api/request.h"
 #include "api/response.h"
 #include "common/log.h"
+#include "engine/analyzers/builtin.h"
 
 static void route_analyze(px_http_worker *hw, h2o_req_t *req);
 static void route_health(px_http_worker *hw, h2o_req_t *req);
@@ -41,8 +42,17 @@ int px_gateway_worker_init(px_http_worker *hw, void *app)
     w->gw = gw;
     w->http = hw;
     w->engine = px_engine_worker_create(gw->engine);
-    w->store = px_store_worker_create(gw->store, px_http_worker_loop(hw));
     w->metrics = px_metrics_shard_get(gw->metrics, px_http_worker_index(hw));
+    /* The store counts user/org correlations over the analyzers' windows,
+     * and reports its errors and round trips in this worker's shard. */
+    px_store_worker_opts so = {
+        .index = px_http_worker_index(hw),
+        .nworkers = gw->cfg.worker_threads,
+        .metrics = w->metrics,
+        .ids = &gw->m.store,
+    };
+    px_an_session_windows(gw->engine, &so.target_window, &so.technique_window);
+    w->store = px_store_worker_create(gw->store, px_http_worker_loop(hw), &so);
     if (w->engine == NULL || w->store == NULL || w->metrics == NULL) {
         px_log(PX_LOG_ERROR, "worker %d: cannot initialise", px_http_worker_index(hw));
         px_engine_worker_destroy(w->engine);
@@ -338,16 +348,24 @@ static void route_health(px_http_worker *hw, h2o_req_t *req)
     px_gateway *gw = w->gw;
     int up = gw->store->ops->connected(gw->store);
     int redis = gw->cfg.session_store == PX_STORE_REDIS;
+    char store_err[256];
+    gw->store->ops->last_error(gw->store, store_err, sizeof(store_err));
     px_buf_reset(&w->out);
     px_buf_printf(&w->out,
                   "{\"status\":\"%s\",\"service\":\"proxilion-gateway\",\"version\":\"%s\",\"mode\":\"%s\","
                   "\"session_store\":\"%s\",\"redis_connected\":%s,\"session_fail_mode\":\"%s\","
-                  "\"uptime_seconds\":%.0f,\"rules\":%d,\"analyzers\":%d,\"workers\":%d}",
+                  "\"uptime_seconds\":%.0f,\"rules\":%d,\"analyzers\":%d,\"workers\":%d",
                   up ? "healthy" : "degraded", PX_VERSION, px_mode_name(gw->cfg.mode),
                   px_store_kind_name(gw->cfg.session_store), redis ? (up ? "true" : "false") : "null",
                   gw->cfg.session_fail_mode == PX_FAIL_OPEN ? "open" : "closed", px_now() - gw->started,
                   px_engine_ruleset(gw->engine)->nrules, px_engine_analyzer_count(gw->engine),
                   gw->cfg.worker_threads);
+    /* Why the store is unreachable (wrong password, refused, timeouts). */
+    if (!up && store_err[0] != '\0') {
+        px_buf_puts(&w->out, ",\"session_store_error\":");
+        px_buf_json_str(&w->out, store_err, strlen(store_err));
+    }
+    px_buf_putc(&w->out, '}');
     /* Degraded but still serving (fail-open) is 200; an instance that
      * refuses every analysis (fail-closed) tells the load balancer 503. */
     int status = !up && gw->cfg.session_fail_mode == PX_FAIL_CLOSED ? 503 : 200;

@@ -95,7 +95,8 @@ static size_t ipv4_len(const char *s)
 static int user_at_host(px_analysis *an, const char *arg)
 {
     const char *at = strchr(arg, '@');
-    if (at == NULL || at == arg || strchr(arg, '/') < at || strstr(arg, "://") != NULL)
+    const char *slash = strchr(arg, '/');
+    if (at == NULL || at == arg || (slash != NULL && slash < at) || strstr(arg, "://") != NULL)
         return 0;
     for (const char *q = arg; q < at; q++)
         if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')

@@ -5,7 +5,13 @@
  * max_entries / SHARDS sessions; inserting into a full shard evicts its
  * least recently used one.  A session expires ttl seconds after its last
  * accepted request (requests refused because the session is terminated do
- * not extend it, so a termination lasts exactly one TTL). */
+ * not extend it, so a termination lasts exactly one TTL).
+ *
+ * Cross-session correlation (a user's targets, an org's targets, the users
+ * of an org per technique) lives in a second sharded table of timed sets:
+ * member -> last time seen, trimmed to the window and to
+ * PX_SESSION_MAX_CORRELATION members, exactly as the Redis backend's sorted
+ * sets (redis.c), so both backends fill px_session_state identically. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -35,7 +41,35 @@ struct msession {
     int       ntargets;
     double    scores[PX_SESSION_MAX_SCORES]; /* ring */
     int       nscores, scores_head;
+    char     *org;       /* first org seen, or NULL */
 };
+
+/* A timed set: members with the last time each was seen. */
+typedef struct cmember {
+    char    *name;
+    uint64_t hash;
+    double   t;
+} cmember;
+
+typedef struct cset cset;
+struct cset {
+    cset    *hnext;
+    cset    *prev, *next;   /* LRU: head = most recently written */
+    uint64_t hash;
+    char    *key;
+    double   expires;       /* last write + its window */
+    cmember *m;
+    int      n, cap;
+};
+
+typedef struct cshard {
+    pthread_mutex_t lock;
+    cset          **buckets;
+    size_t          nbuckets;
+    size_t          count;
+    size_t          cap;
+    cset           *head, *tail;
+} cshard;
 
 typedef struct shard {
     pthread_mutex_t lock;
@@ -49,12 +83,15 @@ typedef struct shard {
 typedef struct mem_store {
     px_store       base;
     shard          shards[SHARDS];
+    cshard         cshards[SHARDS];
     double         ttl;
     _Atomic long   active;
 } mem_store;
 
 struct px_store_worker {
     mem_store *s;
+    double     target_window;
+    double     technique_window;
 };
 
 /* FNV-1a: sessions ids are short; this is not exposed to hash flooding
@@ -97,6 +134,7 @@ static void session_free(msession *e)
 {
     for (int i = 0; i < e->ntargets; i++)
         free(e->targets[i]);
+    free(e->org);
     free(e->id);
     free(e);
 }
@@ -163,6 +201,194 @@ static void fill_state(const msession *e, px_session_state *st)
     st->nscores = e->nscores;
     for (int i = 0; i < e->nscores; i++)
         st->scores[i] = e->scores[(e->scores_head + PX_SESSION_MAX_SCORES - e->nscores + i) % PX_SESSION_MAX_SCORES];
+    if (e->org != NULL)
+        snprintf(st->org, sizeof(st->org), "%s", e->org);
+}
+
+/* ---- correlation sets ---------------------------------------------------- */
+
+static void cset_free(cset *c)
+{
+    for (int i = 0; i < c->n; i++)
+        free(c->m[i].name);
+    free(c->m);
+    free(c->key);
+    free(c);
+}
+
+static void cs_unlink(cshard *sh, cset *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        sh->head = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    else
+        sh->tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void cs_push_front(cshard *sh, cset *c)
+{
+    c->prev = NULL;
+    c->next = sh->head;
+    if (sh->head != NULL)
+        sh->head->prev = c;
+    sh->head = c;
+    if (sh->tail == NULL)
+        sh->tail = c;
+}
+
+static void cs_remove(cshard *sh, cset *c)
+{
+    cset **pp = &sh->buckets[c->hash % sh->nbuckets];
+    while (*pp != NULL && *pp != c)
+        pp = &(*pp)->hnext;
+    if (*pp == c)
+        *pp = c->hnext;
+    cs_unlink(sh, c);
+    sh->count--;
+    cset_free(c);
+}
+
+static cset *cs_lookup(cshard *sh, const char *key, uint64_t h, double now)
+{
+    for (cset *c = sh->buckets[h % sh->nbuckets]; c != NULL; c = c->hnext)
+        if (c->hash == h && strcmp(c->key, key) == 0) {
+            if (c->expires <= now) {
+                cs_remove(sh, c);
+                return NULL;
+            }
+            return c;
+        }
+    return NULL;
+}
+
+static cset *cs_insert(cshard *sh, const char *key, uint64_t h, double now)
+{
+    while (sh->tail != NULL && sh->tail->expires <= now)
+        cs_remove(sh, sh->tail);
+    if (sh->count >= sh->cap && sh->tail != NULL)
+        cs_remove(sh, sh->tail);
+    cset *c = calloc(1, sizeof(*c));
+    if (c == NULL || (c->key = strdup(key)) == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->hash = h;
+    c->hnext = sh->buckets[h % sh->nbuckets];
+    sh->buckets[h % sh->nbuckets] = c;
+    cs_push_front(sh, c);
+    sh->count++;
+    return c;
+}
+
+/* Drops members seen at or before lo, then the oldest beyond the cap (as
+ * ZREMRANGEBYSCORE -inf lo and ZREMRANGEBYRANK 0 -(cap+1) do). */
+static void cset_trim(cset *c, double lo)
+{
+    int k = 0;
+    for (int i = 0; i < c->n; i++) {
+        if (c->m[i].t <= lo) {
+            free(c->m[i].name);
+            continue;
+        }
+        c->m[k++] = c->m[i];
+    }
+    c->n = k;
+    while (c->n > PX_SESSION_MAX_CORRELATION) {
+        int old = 0;
+        for (int i = 1; i < c->n; i++)
+            if (c->m[i].t < c->m[old].t)
+                old = i;
+        free(c->m[old].name);
+        c->m[old] = c->m[--c->n];
+    }
+}
+
+static int cset_add(cset *c, const char *name, double now)
+{
+    uint64_t h = hash_id(name);
+    for (int i = 0; i < c->n; i++)
+        if (c->m[i].hash == h && strcmp(c->m[i].name, name) == 0) {
+            c->m[i].t = now;
+            return 0;
+        }
+    if (c->n == c->cap) {
+        int nc = c->cap ? c->cap * 2 : 8;
+        cmember *m = realloc(c->m, (size_t)nc * sizeof(*m));
+        if (m == NULL)
+            return -1;
+        c->m = m;
+        c->cap = nc;
+    }
+    if ((c->m[c->n].name = strdup(name)) == NULL)
+        return -1;
+    c->m[c->n].hash = h;
+    c->m[c->n].t = now;
+    c->n++;
+    return 0;
+}
+
+/* Adds members (none: only counts) to the set `key`, trims it to the
+ * window, and returns how many members were seen within the window. */
+static int corr_touch(mem_store *s, const char *key, const char *const *members, int nmembers, double now,
+                      double window)
+{
+    uint64_t h = hash_id(key);
+    cshard *sh = &s->cshards[h % SHARDS];
+    double lo = now - window;
+    int count = 0;
+    pthread_mutex_lock(&sh->lock);
+    cset *c = cs_lookup(sh, key, h, now);
+    if (c == NULL && nmembers > 0)
+        c = cs_insert(sh, key, h, now);
+    if (c != NULL) {
+        for (int i = 0; i < nmembers; i++)
+            (void)cset_add(c, members[i], now);
+        if (nmembers > 0) {
+            cset_trim(c, lo);
+            /* Like EXPIRE on the Redis key: a write keeps the set for one
+             * more window; a late event never shortens it. */
+            if (now + window > c->expires)
+                c->expires = now + window;
+            cs_unlink(sh, c);
+            cs_push_front(sh, c);
+        }
+        for (int i = 0; i < c->n; i++)
+            count += c->m[i].t > lo;
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return count;
+}
+
+/* Keys are length-prefixed so that no two (org, name) pairs collide. */
+static void corr_key(char *out, size_t outlen, char kind, const char *org, const char *name)
+{
+    snprintf(out, outlen, "%c%zu:%s%s", kind, strlen(org), org, name != NULL ? name : "");
+}
+
+static void correlate(px_store_worker *w, const px_session_event *ev, px_session_state *st)
+{
+    mem_store *s = w->s;
+    const char *org = ev->org_id != NULL ? ev->org_id : "";
+    char key[2 * PX_SESSION_MAX_ID + 32];
+    corr_key(key, sizeof(key), 'u', org, ev->user_id);
+    st->user_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+    if (org[0] == '\0')
+        return;
+    corr_key(key, sizeof(key), 'o', org, NULL);
+    st->org_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+    int n = ev->ntechniques < PX_SESSION_MAX_TECHNIQUES ? ev->ntechniques : PX_SESSION_MAX_TECHNIQUES;
+    const char *const user[1] = {ev->user_id};
+    for (int i = 0; i < n; i++) {
+        corr_key(key, sizeof(key), 'k', org, ev->techniques[i]);
+        st->technique_users[i] = corr_touch(s, key, user, 1, ev->now, w->technique_window);
+        if (st->technique_users[i] > st->org_users_same_technique)
+            st->org_users_same_technique = st->technique_users[i];
+    }
+    st->ntechniques = n;
 }
 
 static void mem_record(px_store_worker *w, const px_session_event *ev, px_session_state *st, px_store_cb cb,
@@ -199,9 +425,14 @@ static void mem_record(px_store_worker *w, const px_session_event *ev, px_sessio
     e->times_head = (e->times_head + 1) % PX_SESSION_MAX_TIMES;
     if (e->ntimes < PX_SESSION_MAX_TIMES)
         e->ntimes++;
+    if (e->org == NULL && ev->org_id != NULL && ev->org_id[0] != '\0')
+        e->org = strdup(ev->org_id);
+    uint32_t fresh = 0;
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
-        if ((ev->tactics & (1u << t)) && e->tactic_first[t] == 0)
+        if ((ev->tactics & (1u << t)) && e->tactic_first[t] == 0) {
             e->tactic_first[t] = ev->now;
+            fresh |= 1u << t;
+        }
     for (int i = 0; i < ev->ntargets && e->ntargets < PX_SESSION_MAX_TARGETS; i++) {
         int seen = 0;
         for (int k = 0; k < e->ntargets && !seen; k++)
@@ -210,7 +441,9 @@ static void mem_record(px_store_worker *w, const px_session_event *ev, px_sessio
             e->ntargets++;
     }
     fill_state(e, st);
+    st->new_tactics = fresh;
     pthread_mutex_unlock(&sh->lock);
+    correlate(w, ev, st);
     cb(ctx, 0);
 }
 
@@ -234,12 +467,16 @@ static void mem_finish(px_store_worker *w, const char *session_id, double score,
     pthread_mutex_unlock(&sh->lock);
 }
 
-static px_store_worker *mem_worker_create(px_store *base, struct st_h2o_evloop_t *loop)
+static px_store_worker *mem_worker_create(px_store *base, struct st_h2o_evloop_t *loop,
+                                          const px_store_worker_opts *o)
 {
     (void)loop;
     px_store_worker *w = malloc(sizeof(*w));
-    if (w != NULL)
-        w->s = (mem_store *)base;
+    if (w == NULL)
+        return NULL;
+    w->s = (mem_store *)base;
+    w->target_window = o != NULL && o->target_window > 0 ? o->target_window : 600;
+    w->technique_window = o != NULL && o->technique_window > 0 ? o->technique_window : 900;
     return w;
 }
 
@@ -259,6 +496,13 @@ static double mem_active(px_store *base)
     return (double)atomic_load(&((mem_store *)base)->active);
 }
 
+static void mem_last_error(px_store *s, char *buf, size_t len)
+{
+    (void)s;
+    if (len > 0)
+        buf[0] = '\0';
+}
+
 static void mem_destroy(px_store *base)
 {
     mem_store *s = (mem_store *)base;
@@ -272,12 +516,23 @@ static void mem_destroy(px_store *base)
         }
         free(sh->buckets);
         pthread_mutex_destroy(&sh->lock);
+        cshard *cs = &s->cshards[i];
+        cset *c = cs->head;
+        while (c != NULL) {
+            cset *n = c->next;
+            cset_free(c);
+            c = n;
+        }
+        free(cs->buckets);
+        pthread_mutex_destroy(&cs->lock);
     }
     free(s);
 }
 
 static const px_store_ops mem_ops = {
-    "memory", mem_worker_create, mem_worker_destroy, mem_record, mem_finish, mem_connected, mem_active, mem_destroy,
+    "memory",      mem_worker_create, mem_worker_destroy, mem_record,
+    mem_finish,    mem_connected,     mem_active,         mem_last_error,
+    mem_destroy,
 };
 
 px_store *px_store_memory_create(const px_store_opts *o, char *err, size_t errlen)
@@ -298,7 +553,12 @@ px_store *px_store_memory_create(const px_store_opts *o, char *err, size_t errle
         sh->nbuckets = 16;
         while (sh->nbuckets < cap)
             sh->nbuckets *= 2;
-        if ((sh->buckets = calloc(sh->nbuckets, sizeof(msession *))) == NULL) {
+        cshard *cs = &s->cshards[i];
+        pthread_mutex_init(&cs->lock, NULL);
+        cs->cap = cap;
+        cs->nbuckets = sh->nbuckets;
+        if ((sh->buckets = calloc(sh->nbuckets, sizeof(msession *))) == NULL ||
+            (cs->buckets = calloc(cs->nbuckets, sizeof(cset *))) == NULL) {
             mem_destroy(&s->base);
             snprintf(err, errlen, "out of memory");
             return NULL;

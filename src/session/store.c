@@ -11,6 +11,14 @@ static const struct {
     store_create_fn create;
 } backends[] = {
     {PX_STORE_MEMORY, px_store_memory_create},
+    {PX_STORE_REDIS, px_store_redis_create},
+};
+
+const char *const px_store_err_names[PX_STORE_ERR_COUNT] = {
+    [PX_STORE_ERR_CONNECT] = "connect",         [PX_STORE_ERR_AUTH] = "auth",
+    [PX_STORE_ERR_IO] = "io",                   [PX_STORE_ERR_TIMEOUT] = "timeout",
+    [PX_STORE_ERR_REPLY] = "reply",             [PX_STORE_ERR_UNAVAILABLE] = "unavailable",
+    [PX_STORE_ERR_OVERLOAD] = "overload",
 };
 
 px_store *px_store_create(px_store_kind kind, const px_store_opts *o, char *err, size_t errlen)

@@ -53,47 +53,63 @@ int px_t_gateway_alive(const px_t_gateway *g)
     return g->pid > 0 && waitpid(g->pid, NULL, WNOHANG) == 0;
 }
 
+/* The port the gateway logged in its "listening" line, or 0. */
+static int logged_port(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    char line[1024];
+    int port = 0;
+    while (port == 0 && fgets(line, sizeof(line), f) != NULL) {
+        const char *p = strstr(line, "\"msg\":\"listening\"");
+        const char *q = p != NULL ? strstr(p, "\"port\":") : NULL;
+        if (q != NULL)
+            port = atoi(q + 7);
+    }
+    fclose(f);
+    return port;
+}
+
+/* The gateway binds port 0 and logs the port it got: no race with other
+ * tests for a "free" port, and SO_REUSEPORT can never make two test
+ * gateways share one. */
 int px_t_gateway_start(px_t_gateway *g, const char *const *env, int timeout_ms)
 {
+    static int seq;
     memset(g, 0, sizeof(*g));
-    for (int attempt = 0; attempt < 5; attempt++) {
-        g->port = px_t_free_port();
-        snprintf(g->log_path, sizeof(g->log_path), "/tmp/px-test-gw-%d-%d.log", (int)getpid(), g->port);
-        pid_t pid = fork();
-        if (pid < 0)
-            return -1;
-        if (pid == 0) {
-            char listen[64];
-            snprintf(listen, sizeof(listen), "LISTEN_ADDR=127.0.0.1:%d", g->port);
-            putenv(listen);
-            putenv((char *)"LOG_LEVEL=info");
-            apply_env(env);
-            int fd = open(g->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd >= 0) {
-                dup2(fd, 2);
-                dup2(fd, 1);
-                close(fd);
-            }
-            execl(gateway_bin(), "proxilion-gateway", (char *)NULL);
-            _exit(127);
+    snprintf(g->log_path, sizeof(g->log_path), "/tmp/px-test-gw-%d-%d.log", (int)getpid(), ++seq);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        putenv((char *)"LISTEN_ADDR=127.0.0.1:0");
+        putenv((char *)"LOG_LEVEL=info");
+        apply_env(env);
+        int fd = open(g->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            dup2(fd, 1);
+            close(fd);
         }
-        g->pid = pid;
-        long long deadline = now_ms() + timeout_ms;
-        while (now_ms() < deadline) {
-            if (!px_t_gateway_alive(g))
-                break;
-            px_t_resp r;
-            if (px_t_http(g->port, "GET", "/health", NULL, NULL, 0, &r) == 0) {
-                px_t_resp_free(&r);
-                return 0;
-            }
-            usleep(20000);
-        }
-        /* Port taken between probe and bind, or a slow start: retry. */
-        kill(g->pid, SIGKILL);
-        waitpid(g->pid, NULL, 0);
-        g->pid = 0;
+        execl(gateway_bin(), "proxilion-gateway", (char *)NULL);
+        _exit(127);
     }
+    g->pid = pid;
+    long long deadline = now_ms() + timeout_ms;
+    while (now_ms() < deadline && px_t_gateway_alive(g)) {
+        if (g->port == 0)
+            g->port = logged_port(g->log_path);
+        px_t_resp r;
+        if (g->port != 0 && px_t_http(g->port, "GET", "/health", NULL, NULL, 0, &r) == 0) {
+            px_t_resp_free(&r);
+            return 0;
+        }
+        usleep(20000);
+    }
+    kill(g->pid, SIGKILL);
+    waitpid(g->pid, NULL, 0);
+    g->pid = 0;
     return -1;
 }
 

@@ -10,4 +10,26 @@ void px_an_dataflow_run(const px_engine *e, int self, const void *state, px_anal
 
 void px_an_legitimacy_run(const px_engine *e, int self, const void *state, px_analysis *an);
 
+/* Session-aware analyzers (session_*.c); their settings structs are freed
+ * by px_an_session_settings_fini. */
+void px_an_session_settings_fini(void *state);
+int  px_an_request_rate_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_request_rate_run_session(const px_engine *e, int self, const void *state, const px_session_state *st,
+                                    px_analysis *an);
+int  px_an_ai_velocity_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_ai_velocity_run_session(const px_engine *e, int self, const void *state, const px_session_state *st,
+                                   px_analysis *an);
+int  px_an_session_progression_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_session_progression_run_session(const px_engine *e, int self, const void *state,
+                                           const px_session_state *st, px_analysis *an);
+int  px_an_multi_target_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_multi_target_run_session(const px_engine *e, int self, const void *state, const px_session_state *st,
+                                    px_analysis *an);
+int  px_an_multi_user_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_multi_user_run_session(const px_engine *e, int self, const void *state, const px_session_state *st,
+                                  px_analysis *an);
+/* The correlation windows (seconds) of multi_target_orchestration and
+ * multi_user_correlation: the session store counts over the same windows. */
+void px_an_session_windows(const px_engine *e, double *target_window, double *technique_window);
+
 #endif

@@ -1,0 +1,819 @@
+/* Redis session store (SESSION_STORE=redis), shared by every gateway
+ * instance that points at the same Redis.
+ *
+ * Each worker owns one hiredis async connection driven by its own H2O
+ * event loop, so a store call never blocks a worker: `record` writes one
+ * EVALSHA into the connection's output buffer and returns; everything the
+ * worker queues during one loop turn goes out in one write (pipelining),
+ * and replies come back, in order, on the same loop, where the callbacks
+ * run.  One Lua script does the whole of `record` atomically in one round
+ * trip; `finish` is a second script, fire-and-forget.  Key schema and the
+ * failure behaviour are documented in docs/sessions.md.
+ *
+ * Adapter: hiredis asks for read/write interest through its ev hooks.  The
+ * connection's fd is dup()ed into an H2O socket created with
+ * H2O_SOCKET_FLAG_DONT_READ, whose read callback reports readability
+ * without reading (as for listeners).  Writes: once connected, whatever
+ * the loop turn queued is written by a 0 ms H2O timeout, which runs after
+ * every socket of the turn has been served -- one write(2) per turn and
+ * no poll round trip; only while connecting, or when the socket buffer is
+ * full, does h2o_socket_notify_write wait for writability.  The dup keeps
+ * ownership simple: H2O closes its copy, hiredis its own, and neither is
+ * closed twice.
+ *
+ * Connection life: DOWN -> CONNECTING (AUTH, SELECT, SCRIPT LOAD pipelined)
+ * -> READY.  Until READY, calls fail at once (status -1: the gateway then
+ * applies SESSION_FAIL_MODE) instead of queueing.  A 100 ms tick enforces
+ * the connect and command timeouts and the reconnect backoff (100 ms
+ * doubling to 5 s).  When a connection dies, hiredis fails every pending
+ * command exactly once (NULL reply), which fails its caller with -1; the
+ * cleanup hook then closes the H2O socket and schedules the reconnect. */
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+#include <hiredis/async.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "session/redis_proto.h"
+#include "session/store.h"
+
+#define TICK_MS            100
+#define CONNECT_TIMEOUT_S  1.0
+#define COMMAND_TIMEOUT_S  2.0
+#define BACKOFF_MIN_MS     100
+#define BACKOFF_MAX_MS     5000
+#define MAX_INFLIGHT       4096   /* per connection; beyond it calls fail at once */
+#define OP_POOL_KEEP       256
+#define GAUGE_EVERY_S      5.0
+#define LOG_REPEAT_S       30.0
+
+enum { ST_DOWN, ST_CONNECTING, ST_READY };
+enum { OP_RECORD, OP_FINISH, OP_HANDSHAKE, OP_GAUGE_TRIM, OP_GAUGE_COUNT };
+enum { HS_AUTH, HS_SELECT, HS_LOAD_RECORD, HS_LOAD_FINISH };
+
+typedef struct redis_store {
+    px_store     base;
+    px_redis_url url;
+    int          ttl;
+    px_buf       record_script;
+    px_buf       finish_script;
+    _Atomic int  nworkers;           /* worker parts created and not destroyed */
+    _Atomic int  nexpected;          /* workers the gateway runs */
+    _Atomic int  nready;
+    _Atomic long active;             /* sessions in the index, refreshed by worker 0 */
+    pthread_mutex_t err_lock;
+    char         last_error[256];
+} redis_store;
+
+typedef struct rop rop;
+struct rop {
+    rop              *prev, *next;   /* pending list (or free list, next only) */
+    px_store_worker  *w;
+    int               kind;
+    int               step;          /* handshake command */
+    px_store_cb       cb;
+    void             *ctx;
+    px_session_state *st;
+    double            sent;          /* monotonic seconds */
+    int               retried;       /* resent as EVAL after NOSCRIPT */
+    int               script;        /* 0 record, 1 finish */
+    px_buf            cmd;           /* formatted command, kept for the NOSCRIPT retry */
+    size_t            rest_off;      /* where the arguments after the SHA start */
+};
+
+struct px_store_worker {
+    redis_store               *s;
+    h2o_evloop_t              *loop;
+    int                        index;
+    px_metrics_shard          *metrics;
+    const px_store_metric_ids *ids;
+    double                     target_window, technique_window;
+
+    redisAsyncContext *ac;
+    h2o_socket_t      *sock;
+    int                reading, write_armed, want_write;
+    int                state;
+    int                handshake_left;
+    int                dropping;        /* we are closing the connection (error already counted) */
+    int                destroying;
+    int                ever_connected;
+    double             connect_started;
+    double             next_attempt;
+    int                backoff_ms;
+    char               conn_err[128];   /* hiredis' reason for a failed connect */
+    char               sha[2][41];
+
+    rop   *head, *tail;                  /* pending ops, oldest first */
+    int    npending;
+    rop   *pool;
+    int    npool;
+
+    h2o_timeout_t       tick;
+    h2o_timeout_entry_t tick_entry;
+    h2o_timeout_t       flush;          /* 0 ms: the end of the current loop turn */
+    h2o_timeout_entry_t flush_entry;
+    int                 in_flush;
+    double              next_gauge;
+    px_buf              key;            /* scratch for building keys */
+    char                logged[256];
+    double              logged_at;
+};
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- metrics, errors, logs ---------------------------------------------- */
+
+static void count_error(px_store_worker *w, px_store_err kind)
+{
+    if (w->metrics != NULL && w->ids != NULL && w->ids->errors[kind] >= 0)
+        px_metrics_inc(w->metrics, w->ids->errors[kind]);
+}
+
+static void set_last_error(redis_store *s, const char *msg)
+{
+    pthread_mutex_lock(&s->err_lock);
+    snprintf(s->last_error, sizeof(s->last_error), "%s", msg);
+    pthread_mutex_unlock(&s->err_lock);
+}
+
+/* Counts the error, makes it the store's last error and logs it, at most
+ * once per LOG_REPEAT_S while it stays the same (a down Redis would
+ * otherwise log on every retry of every worker). */
+static void conn_error(px_store_worker *w, px_store_err kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void conn_error(px_store_worker *w, px_store_err kind, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    count_error(w, kind);
+    set_last_error(w->s, msg);
+    double now = mono_now();
+    if (strcmp(msg, w->logged) == 0 && now - w->logged_at < LOG_REPEAT_S)
+        return;
+    snprintf(w->logged, sizeof(w->logged), "%s", msg);
+    w->logged_at = now;
+    px_buf *l = px_log_begin(kind == PX_STORE_ERR_AUTH ? PX_LOG_ERROR : PX_LOG_WARN, "session store: redis error");
+    if (l == NULL)
+        return;
+    px_log_field_str(l, "kind", px_store_err_names[kind]);
+    px_log_field_str(l, "error", msg);
+    px_log_field_str(l, "host", w->s->url.host);
+    px_log_field_int(l, "port", w->s->url.port);
+    px_log_field_int(l, "worker", w->index);
+    px_log_end(l);
+}
+
+/* ---- ops ---------------------------------------------------------------- */
+
+static rop *op_get(px_store_worker *w, int kind)
+{
+    rop *op = w->pool;
+    if (op != NULL) {
+        w->pool = op->next;
+        w->npool--;
+    } else if ((op = calloc(1, sizeof(*op))) == NULL) {
+        return NULL;
+    }
+    px_buf cmd = op->cmd;
+    memset(op, 0, sizeof(*op));
+    op->cmd = cmd;
+    px_buf_reset(&op->cmd);
+    op->cmd.oom = 0;
+    op->w = w;
+    op->kind = kind;
+    return op;
+}
+
+static void op_put(px_store_worker *w, rop *op)
+{
+    if (w->npool >= OP_POOL_KEEP || op->cmd.cap > 65536) {
+        px_buf_free(&op->cmd);
+        free(op);
+        return;
+    }
+    op->next = w->pool;
+    w->pool = op;
+    w->npool++;
+}
+
+static void pending_add(px_store_worker *w, rop *op)
+{
+    op->next = NULL;
+    op->prev = w->tail;
+    if (w->tail != NULL)
+        w->tail->next = op;
+    else
+        w->head = op;
+    w->tail = op;
+    w->npending++;
+}
+
+static void pending_remove(px_store_worker *w, rop *op)
+{
+    if (op->prev != NULL)
+        op->prev->next = op->next;
+    else
+        w->head = op->next;
+    if (op->next != NULL)
+        op->next->prev = op->prev;
+    else
+        w->tail = op->prev;
+    op->prev = op->next = NULL;
+    w->npending--;
+}
+
+/* EVALSHA sha, then nargs more elements. */
+static void resp_evalsha(rop *op, int script, int nargs)
+{
+    px_buf *b = &op->cmd;
+    px_buf_printf(b, "*%d\r\n", 2 + nargs);
+    px_resp_str(b, "EVALSHA");
+    px_resp_str(b, op->w->sha[script]);
+    op->script = script;
+    op->rest_off = b->len;
+}
+
+static int submit(px_store_worker *w, rop *op, const char *cmd, size_t len);
+
+/* ---- replies ------------------------------------------------------------ */
+
+static void mark_down(px_store_worker *w)
+{
+    if (w->state == ST_READY)
+        atomic_fetch_sub(&w->s->nready, 1);
+    w->state = ST_DOWN;
+}
+
+/* Closes the connection on our initiative (the error is already counted).
+ * Safe inside hiredis reply callbacks, where hiredis defers the free. */
+static void drop(px_store_worker *w)
+{
+    if (w->ac == NULL || w->dropping)
+        return;
+    w->dropping = 1;
+    mark_down(w);
+    redisAsyncFree(w->ac);
+}
+
+static void become_ready(px_store_worker *w)
+{
+    w->state = ST_READY;
+    w->backoff_ms = BACKOFF_MIN_MS;
+    atomic_fetch_add(&w->s->nready, 1);
+    if (w->logged[0] != '\0') {
+        px_buf *l = px_log_begin(PX_LOG_INFO, "session store: redis connection restored");
+        px_log_field_str(l, "host", w->s->url.host);
+        px_log_field_int(l, "port", w->s->url.port);
+        px_log_field_int(l, "worker", w->index);
+        px_log_end(l);
+        w->logged[0] = '\0';
+    }
+    if (w->s->base.ops->connected(&w->s->base))
+        set_last_error(w->s, "");
+}
+
+static void on_handshake(px_store_worker *w, rop *op, const redisReply *r)
+{
+    if (r->type == REDIS_REPLY_ERROR) {
+        if (op->step == HS_AUTH)
+            conn_error(w, PX_STORE_ERR_AUTH, "authentication failed (check the password in REDIS_URL): %s", r->str);
+        else if (strncmp(r->str, "NOAUTH", 6) == 0)
+            conn_error(w, PX_STORE_ERR_AUTH, "the server requires a password and REDIS_URL has none: %s", r->str);
+        else if (op->step == HS_SELECT)
+            conn_error(w, PX_STORE_ERR_AUTH, "SELECT %d rejected (check the db in REDIS_URL): %s", w->s->url.db,
+                       r->str);
+        else
+            conn_error(w, PX_STORE_ERR_REPLY, "SCRIPT LOAD failed: %s", r->str);
+        drop(w);
+        return;
+    }
+    if (op->step == HS_LOAD_RECORD || op->step == HS_LOAD_FINISH) {
+        if (r->type != REDIS_REPLY_STRING || r->len != 40) {
+            conn_error(w, PX_STORE_ERR_REPLY, "SCRIPT LOAD returned no SHA");
+            drop(w);
+            return;
+        }
+        memcpy(w->sha[op->step == HS_LOAD_FINISH], r->str, 40);
+        w->sha[op->step == HS_LOAD_FINISH][40] = '\0';
+    }
+    if (--w->handshake_left == 0 && w->state == ST_CONNECTING)
+        become_ready(w);
+}
+
+/* NOSCRIPT (the server lost its script cache, e.g. SCRIPT FLUSH): resend
+ * this call once as EVAL, which also puts the script back in the cache. */
+static int retry_as_eval(px_store_worker *w, rop *op)
+{
+    const px_buf *src = op->script == 0 ? &w->s->record_script : &w->s->finish_script;
+    px_buf full = PX_BUF_INIT;
+    int argc = atoi(op->cmd.data + 1);
+    px_buf_printf(&full, "*%d\r\n", argc);
+    px_resp_str(&full, "EVAL");
+    px_resp_bulk(&full, src->data, src->len);
+    px_buf_append(&full, op->cmd.data + op->rest_off, op->cmd.len - op->rest_off);
+    op->retried = 1;
+    int rc = full.oom ? -1 : submit(w, op, full.data, full.len);
+    px_buf_free(&full);
+    return rc;
+}
+
+static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    rop *op = privdata;
+    px_store_worker *w = op->w;
+    const redisReply *r = reply;
+    pending_remove(w, op);
+    if (r == NULL) {
+        /* The connection is going away; its loss is counted once, by
+         * whoever noticed it (cleanup hook, timeout, handshake). */
+        if (op->kind == OP_RECORD)
+            op->cb(op->ctx, -1);
+        op_put(w, op);
+        return;
+    }
+    if ((op->kind == OP_RECORD || op->kind == OP_FINISH) && w->ids != NULL && w->metrics != NULL &&
+        w->ids->roundtrip >= 0)
+        px_metrics_observe(w->metrics, w->ids->roundtrip, mono_now() - op->sent);
+    switch (op->kind) {
+    case OP_HANDSHAKE:
+        on_handshake(w, op, r);
+        break;
+    case OP_RECORD:
+    case OP_FINISH:
+        if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && !op->retried &&
+            retry_as_eval(w, op) == 0)
+            return;   /* op lives on */
+        if (r->type == REDIS_REPLY_ERROR) {
+            conn_error(w, PX_STORE_ERR_REPLY, "%s script failed: %s", op->kind == OP_RECORD ? "record" : "finish",
+                       r->str);
+        }
+        if (op->kind == OP_RECORD) {
+            int ok = r->type != REDIS_REPLY_ERROR && px_redis_parse_record(r, op->st) == 0;
+            if (!ok && r->type != REDIS_REPLY_ERROR)
+                conn_error(w, PX_STORE_ERR_REPLY, "record script returned an unexpected reply");
+            op->cb(op->ctx, ok ? 0 : -1);
+        }
+        break;
+    case OP_GAUGE_COUNT:
+        if (r->type == REDIS_REPLY_INTEGER)
+            atomic_store(&w->s->active, (long)r->integer);
+        break;
+    default:
+        break;
+    }
+    op_put(w, op);
+}
+
+static int submit(px_store_worker *w, rop *op, const char *cmd, size_t len)
+{
+    if (w->ac == NULL || redisAsyncFormattedCommand(w->ac, on_reply, op, cmd, len) != REDIS_OK)
+        return -1;
+    op->sent = mono_now();
+    pending_add(w, op);
+    return 0;
+}
+
+/* Formats argv into op->cmd and submits it. */
+static int submit_argv(px_store_worker *w, rop *op, int argc, const char *const *argv)
+{
+    px_buf_printf(&op->cmd, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++)
+        px_resp_str(&op->cmd, argv[i]);
+    if (op->cmd.oom || submit(w, op, op->cmd.data, op->cmd.len) != 0) {
+        op_put(w, op);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- event-loop adapter ------------------------------------------------- */
+
+static void on_sock_read(h2o_socket_t *sock, const char *err)
+{
+    (void)err;
+    px_store_worker *w = sock->data;
+    if (w->ac != NULL)
+        redisAsyncHandleRead(w->ac);
+}
+
+static void on_sock_write(h2o_socket_t *sock, const char *err)
+{
+    (void)err;
+    px_store_worker *w = sock->data;
+    w->write_armed = 0;
+    if (w->ac != NULL && w->want_write)
+        redisAsyncHandleWrite(w->ac);
+}
+
+static void ev_add_read(void *p)
+{
+    px_store_worker *w = p;
+    if (w->sock != NULL && !w->reading) {
+        w->reading = 1;
+        h2o_socket_read_start(w->sock, on_sock_read);
+    }
+}
+
+static void ev_del_read(void *p)
+{
+    px_store_worker *w = p;
+    if (w->sock != NULL && w->reading) {
+        w->reading = 0;
+        h2o_socket_read_stop(w->sock);
+    }
+}
+
+static void ev_add_write(void *p)
+{
+    px_store_worker *w = p;
+    w->want_write = 1;
+    if (w->sock == NULL)
+        return;
+    if (w->ac != NULL && (w->ac->c.flags & REDIS_CONNECTED) && !w->in_flush) {
+        if (!h2o_timeout_is_linked(&w->flush_entry))
+            h2o_timeout_link(w->loop, &w->flush, &w->flush_entry);
+        return;
+    }
+    if (!w->write_armed) {
+        w->write_armed = 1;
+        h2o_socket_notify_write(w->sock, on_sock_write);
+    }
+}
+
+/* The end of the loop turn: write all the turn queued.  What does not fit
+ * in the socket buffer waits for writability (ev_add_write, in_flush). */
+static void on_flush(h2o_timeout_entry_t *entry)
+{
+    px_store_worker *w = H2O_STRUCT_FROM_MEMBER(px_store_worker, flush_entry, entry);
+    if (w->ac == NULL || !w->want_write)
+        return;
+    w->in_flush = 1;
+    redisAsyncHandleWrite(w->ac);
+    w->in_flush = 0;
+}
+
+/* A notification already armed cannot be withdrawn; it fires once and
+ * is ignored. */
+static void ev_del_write(void *p)
+{
+    ((px_store_worker *)p)->want_write = 0;
+}
+
+static void schedule_retry(px_store_worker *w)
+{
+    w->next_attempt = mono_now() + w->backoff_ms / 1000.0;
+    w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
+}
+
+/* hiredis is freeing the context: pending commands have already been
+ * failed; close our socket and plan the next attempt. */
+static void ev_cleanup(void *p)
+{
+    px_store_worker *w = p;
+    if (w->sock != NULL) {
+        h2o_socket_close(w->sock);
+        w->sock = NULL;
+    }
+    w->reading = w->write_armed = w->want_write = 0;
+    if (!w->dropping && !w->destroying) {
+        const char *why = w->conn_err[0] != '\0' ? w->conn_err
+                          : w->ac != NULL && w->ac->errstr != NULL && w->ac->errstr[0] != '\0' ? w->ac->errstr
+                                                                                                : "connection closed";
+        if (w->state == ST_READY)
+            conn_error(w, PX_STORE_ERR_IO, "connection lost: %s", why);
+        else
+            conn_error(w, PX_STORE_ERR_CONNECT, "cannot connect: %s", why);
+    }
+    mark_down(w);
+    w->ac = NULL;
+    w->dropping = 0;
+    if (!w->destroying)
+        schedule_retry(w);
+}
+
+static void on_connect(const redisAsyncContext *ac, int status)
+{
+    px_store_worker *w = ac->data;
+    if (status == REDIS_OK) {
+        w->ever_connected = 1;
+        w->conn_err[0] = '\0';
+    } else {
+        snprintf(w->conn_err, sizeof(w->conn_err), "%s", ac->errstr != NULL ? ac->errstr : "connect failed");
+    }
+}
+
+static void conn_start(px_store_worker *w)
+{
+    redis_store *s = w->s;
+    if (w->ever_connected || w->backoff_ms > BACKOFF_MIN_MS)
+        if (w->metrics != NULL && w->ids != NULL && w->ids->reconnects >= 0)
+            px_metrics_inc(w->metrics, w->ids->reconnects);
+    w->conn_err[0] = '\0';
+    /* hiredis resolves a host name with a blocking getaddrinfo(): give
+     * REDIS_URL an address where that matters. */
+    redisAsyncContext *ac = redisAsyncConnect(s->url.host, s->url.port);
+    if (ac == NULL || ac->err) {
+        conn_error(w, PX_STORE_ERR_CONNECT, "cannot connect: %s", ac != NULL ? ac->errstr : "out of memory");
+        if (ac != NULL)
+            redisAsyncFree(ac);
+        schedule_retry(w);
+        return;
+    }
+    int fd = dup(ac->c.fd);
+    if (fd < 0 || (w->sock = h2o_evloop_socket_create(w->loop, fd, H2O_SOCKET_FLAG_DONT_READ)) == NULL) {
+        conn_error(w, PX_STORE_ERR_CONNECT, "cannot watch the connection: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        redisAsyncFree(ac);
+        schedule_retry(w);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    w->sock->data = w;
+    ac->data = w;
+    ac->ev.data = w;
+    ac->ev.addRead = ev_add_read;
+    ac->ev.delRead = ev_del_read;
+    ac->ev.addWrite = ev_add_write;
+    ac->ev.delWrite = ev_del_write;
+    ac->ev.cleanup = ev_cleanup;
+    redisAsyncSetConnectCallback(ac, on_connect);
+    w->ac = ac;
+    w->state = ST_CONNECTING;
+    w->dropping = 0;
+    w->connect_started = mono_now();
+    w->handshake_left = 0;
+
+    /* Handshake, pipelined: nothing waits for the connect to complete. */
+    char db[16];
+    snprintf(db, sizeof(db), "%d", s->url.db);
+    const char *auth[3] = {"AUTH", s->url.user[0] != '\0' ? s->url.user : s->url.password, s->url.password};
+    const char *sel[2] = {"SELECT", db};
+    const char *load[2][3] = {{"SCRIPT", "LOAD", s->record_script.data}, {"SCRIPT", "LOAD", s->finish_script.data}};
+    struct {
+        int step, argc, on;
+        const char *const *argv;
+    } hs[] = {
+        {HS_AUTH, s->url.user[0] != '\0' ? 3 : 2, s->url.password[0] != '\0', auth},
+        {HS_SELECT, 2, s->url.db != 0, sel},
+        {HS_LOAD_RECORD, 3, 1, load[0]},
+        {HS_LOAD_FINISH, 3, 1, load[1]},
+    };
+    for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
+        if (!hs[i].on)
+            continue;
+        rop *op = op_get(w, OP_HANDSHAKE);
+        if (op == NULL)
+            break;
+        op->step = hs[i].step;
+        if (submit_argv(w, op, hs[i].argc, hs[i].argv) != 0)
+            break;
+        w->handshake_left++;
+    }
+}
+
+/* ---- the tick: timeouts, reconnects, the sessions gauge ------------------ */
+
+static void gauge_refresh(px_store_worker *w, double wall)
+{
+    char lo[32];
+    snprintf(lo, sizeof(lo), "%lld", llround(wall * 1000));
+    const char *trim[4] = {"ZREMRANGEBYSCORE", PX_REDIS_KEY_PREFIX "sessions", "-inf", lo};
+    const char *card[2] = {"ZCARD", PX_REDIS_KEY_PREFIX "sessions"};
+    rop *a = op_get(w, OP_GAUGE_TRIM);
+    if (a != NULL && submit_argv(w, a, 4, trim) == 0) {
+        rop *b = op_get(w, OP_GAUGE_COUNT);
+        if (b != NULL)
+            (void)submit_argv(w, b, 2, card);
+    }
+}
+
+static void on_tick(h2o_timeout_entry_t *entry)
+{
+    px_store_worker *w = H2O_STRUCT_FROM_MEMBER(px_store_worker, tick_entry, entry);
+    double now = mono_now();
+    if (w->state == ST_DOWN && w->ac == NULL && now >= w->next_attempt) {
+        conn_start(w);
+    } else if (w->state == ST_CONNECTING && now - w->connect_started > CONNECT_TIMEOUT_S) {
+        conn_error(w, PX_STORE_ERR_CONNECT, "cannot connect: no answer within %.0f ms", CONNECT_TIMEOUT_S * 1000);
+        drop(w);
+    } else if (w->state == ST_READY && w->head != NULL && now - w->head->sent > COMMAND_TIMEOUT_S) {
+        conn_error(w, PX_STORE_ERR_TIMEOUT, "no reply within %.0f ms; reconnecting", COMMAND_TIMEOUT_S * 1000);
+        drop(w);
+    }
+    if (w->index == 0 && w->state == ST_READY && now >= w->next_gauge) {
+        w->next_gauge = now + GAUGE_EVERY_S;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gauge_refresh(w, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+    }
+    h2o_timeout_link(w->loop, &w->tick, &w->tick_entry);
+}
+
+/* ---- operations ---------------------------------------------------------- */
+
+static rop *call_begin(px_store_worker *w, int kind)
+{
+    if (w->state != ST_READY) {
+        count_error(w, PX_STORE_ERR_UNAVAILABLE);
+        return NULL;
+    }
+    if (w->npending >= MAX_INFLIGHT) {
+        count_error(w, PX_STORE_ERR_OVERLOAD);
+        return NULL;
+    }
+    rop *op = op_get(w, kind);
+    if (op == NULL)
+        count_error(w, PX_STORE_ERR_UNAVAILABLE);
+    return op;
+}
+
+static int call_submit(px_store_worker *w, rop *op)
+{
+    if (op->cmd.oom || submit(w, op, op->cmd.data, op->cmd.len) != 0) {
+        count_error(w, PX_STORE_ERR_UNAVAILABLE);
+        op_put(w, op);
+        return -1;
+    }
+    return 0;
+}
+
+static void redis_record(px_store_worker *w, const px_session_event *ev, px_session_state *st, px_store_cb cb,
+                         void *ctx)
+{
+    rop *op = call_begin(w, OP_RECORD);
+    if (op == NULL) {
+        cb(ctx, -1);
+        return;
+    }
+    op->cb = cb;
+    op->ctx = ctx;
+    op->st = st;
+    resp_evalsha(op, 0, px_redis_record_nargs(ev));
+    px_redis_record_args(&op->cmd, &w->key, ev, w->s->ttl, w->target_window, w->technique_window);
+    if (call_submit(w, op) != 0)
+        cb(ctx, -1);
+}
+
+static void redis_finish(px_store_worker *w, const char *session_id, double score, int terminate, double now)
+{
+    rop *op = call_begin(w, OP_FINISH);
+    if (op == NULL)
+        return;
+    resp_evalsha(op, 1, PX_REDIS_FINISH_NARGS);
+    px_redis_finish_args(&op->cmd, &w->key, session_id, score, terminate, now, w->s->ttl);
+    if (call_submit(w, op) != 0 || !terminate || w->ac == NULL)
+        return;
+    /* The caller answers 403 right after this.  Had the termination waited
+     * for the next loop turn, a client calling another instance at once
+     * could get there first; written now, it reaches Redis before the
+     * client even has the answer.  redisBufferWrite() is non-blocking
+     * (the rest, if any, goes out on writability) and leaves a write error
+     * in c->err for the event path, so nothing is torn down here, inside
+     * what may be a reply callback. */
+    int done = 0;
+    (void)redisBufferWrite(&w->ac->c, &done);
+}
+
+/* ---- workers and the store ----------------------------------------------- */
+
+static px_store_worker *redis_worker_create(px_store *base, struct st_h2o_evloop_t *loop,
+                                            const px_store_worker_opts *o)
+{
+    px_store_worker *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return NULL;
+    w->s = (redis_store *)base;
+    w->loop = loop;
+    if (o != NULL) {
+        w->index = o->index;
+        /* Workers start concurrently: until the last one exists, the store
+         * must not look connected on the strength of the first. */
+        int want = o->nworkers, cur = atomic_load(&w->s->nexpected);
+        while (want > cur && !atomic_compare_exchange_weak(&w->s->nexpected, &cur, want))
+            ;
+        w->metrics = o->metrics;
+        w->ids = o->ids;
+    }
+    w->target_window = o != NULL && o->target_window > 0 ? o->target_window : 600;
+    w->technique_window = o != NULL && o->technique_window > 0 ? o->technique_window : 900;
+    w->backoff_ms = BACKOFF_MIN_MS;
+    atomic_fetch_add(&w->s->nworkers, 1);
+    h2o_timeout_init(loop, &w->tick, TICK_MS);
+    w->tick_entry.cb = on_tick;
+    h2o_timeout_link(loop, &w->tick, &w->tick_entry);
+    h2o_timeout_init(loop, &w->flush, 0);
+    w->flush_entry.cb = on_flush;
+    conn_start(w);
+    return w;
+}
+
+static void redis_worker_destroy(px_store_worker *w)
+{
+    if (w == NULL)
+        return;
+    w->destroying = 1;
+    if (w->ac != NULL) {
+        mark_down(w);
+        /* Fails whatever is still pending (-1) and runs ev_cleanup. */
+        redisAsyncFree(w->ac);
+    }
+    if (h2o_timeout_is_linked(&w->tick_entry))
+        h2o_timeout_unlink(&w->tick_entry);
+    h2o_timeout_dispose(w->loop, &w->tick);
+    if (h2o_timeout_is_linked(&w->flush_entry))
+        h2o_timeout_unlink(&w->flush_entry);
+    h2o_timeout_dispose(w->loop, &w->flush);
+    atomic_fetch_sub(&w->s->nworkers, 1);
+    while (w->pool != NULL) {
+        rop *op = w->pool;
+        w->pool = op->next;
+        px_buf_free(&op->cmd);
+        free(op);
+    }
+    px_buf_free(&w->key);
+    free(w);
+}
+
+static int redis_connected(px_store *base)
+{
+    redis_store *s = (redis_store *)base;
+    int n = atomic_load(&s->nworkers), want = atomic_load(&s->nexpected);
+    if (want > n)
+        n = want;
+    return n > 0 && atomic_load(&s->nready) >= n;
+}
+
+static double redis_active(px_store *base)
+{
+    return (double)atomic_load(&((redis_store *)base)->active);
+}
+
+static void redis_last_error(px_store *base, char *buf, size_t len)
+{
+    redis_store *s = (redis_store *)base;
+    pthread_mutex_lock(&s->err_lock);
+    snprintf(buf, len, "%s", s->last_error);
+    pthread_mutex_unlock(&s->err_lock);
+}
+
+static void redis_destroy(px_store *base)
+{
+    redis_store *s = (redis_store *)base;
+    px_buf_free(&s->record_script);
+    px_buf_free(&s->finish_script);
+    pthread_mutex_destroy(&s->err_lock);
+    free(s);
+}
+
+static const px_store_ops redis_ops = {
+    "redis",      redis_worker_create, redis_worker_destroy, redis_record, redis_finish,
+    redis_connected, redis_active,     redis_last_error,     redis_destroy,
+};
+
+px_store *px_store_redis_create(const px_store_opts *o, char *err, size_t errlen)
+{
+    redis_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (px_redis_url_parse(o->redis_url != NULL ? o->redis_url : "", &s->url, err, errlen) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->base.ops = &redis_ops;
+    s->ttl = o->ttl_seconds > 0 ? o->ttl_seconds : 86400;
+    pthread_mutex_init(&s->err_lock, NULL);
+    snprintf(s->last_error, sizeof(s->last_error), "not connected yet");
+    px_redis_scripts_build(&s->record_script, &s->finish_script);
+    if (s->record_script.oom || s->finish_script.oom) {
+        redis_destroy(&s->base);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    return &s->base;
+}

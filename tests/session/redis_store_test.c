@@ -1,0 +1,545 @@
+/* The Redis session store in process, on an H2O event loop of its own,
+ * against a real redis-server: the same semantics as the memory store
+ * (compared call by call), TTLs, script-cache loss, authentication
+ * errors, timeouts, fail-fast while down, and exact counting from
+ * concurrent workers. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "common/log.h"
+#include "metrics/metrics.h"
+#include "session/redis_proto.h"
+#include "session/store.h"
+#include "support/redis.h"
+#include "support/support.h"
+
+typedef struct rig {
+    px_store            *s;
+    h2o_evloop_t        *loop;
+    px_store_worker     *w;
+    px_metrics          *m;
+    px_store_metric_ids  ids;
+} rig;
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return floor(((double)ts.tv_sec + (double)ts.tv_nsec / 1e9) * 1000) / 1000;
+}
+
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void rig_metrics(rig *g)
+{
+    g->m = px_metrics_create();
+    int f = px_metrics_family(g->m, "errors_total", "e", PX_METRIC_COUNTER, NULL, 0);
+    for (int k = 0; k < PX_STORE_ERR_COUNT; k++) {
+        char l[64];
+        snprintf(l, sizeof(l), "kind=\"%s\"", px_store_err_names[k]);
+        g->ids.errors[k] = px_metrics_series(g->m, f, l);
+    }
+    g->ids.reconnects = px_metrics_series(g->m, px_metrics_family(g->m, "reconnects_total", "r", PX_METRIC_COUNTER,
+                                                                   NULL, 0),
+                                          "");
+    static const double b[] = {0.001, 0.01, 0.1};
+    g->ids.roundtrip = px_metrics_series(g->m, px_metrics_family(g->m, "rtt", "t", PX_METRIC_HISTOGRAM, b, 3), "");
+    cr_assert_eq(px_metrics_freeze(g->m, 1), 0);
+}
+
+static uint64_t errors(rig *g, px_store_err k)
+{
+    return px_metrics_counter_value(g->m, g->ids.errors[k]);
+}
+
+/* Runs the loop until cond(g) holds or timeout_ms passes. */
+static int spin(rig *g, int (*cond)(rig *), int timeout_ms)
+{
+    long long end = mono_ms() + timeout_ms;
+    while (!cond(g) && mono_ms() < end)
+        h2o_evloop_run(g->loop, 10);
+    return cond(g);
+}
+
+static int is_up(rig *g) { return g->s->ops->connected(g->s); }
+static int is_down(rig *g) { return !g->s->ops->connected(g->s); }
+
+static void rig_open(rig *g, const char *url, int ttl, int wait_up)
+{
+    char err[256];
+    memset(g, 0, sizeof(*g));
+    px_store_opts o = {ttl, 0, url};
+    g->s = px_store_redis_create(&o, err, sizeof(err));
+    cr_assert_not_null(g->s, "%s", err);
+    g->loop = h2o_evloop_create();
+    rig_metrics(g);
+    px_store_worker_opts wo = {
+        .nworkers = 1, .metrics = px_metrics_shard_get(g->m, 0), .ids = &g->ids, .target_window = 600,
+        .technique_window = 900};
+    g->w = px_store_worker_create(g->s, g->loop, &wo);
+    cr_assert_not_null(g->w);
+    if (wait_up)
+        cr_assert(spin(g, is_up, 5000), "the store did not connect to %s", url);
+}
+
+static void rig_close(rig *g)
+{
+    px_store_worker_destroy(g->s, g->w);
+    h2o_evloop_run(g->loop, 0);   /* frees the closed socket */
+    px_store_destroy(g->s);
+    h2o_evloop_destroy(g->loop);
+    px_metrics_destroy(g->m);
+}
+
+typedef struct done {
+    int fired, status;
+} done;
+
+static void on_done(void *ctx, int status)
+{
+    done *d = ctx;
+    d->fired++;
+    d->status = status;
+}
+
+/* record through the rig; returns the callback's status (-2: never called). */
+static int rig_record(rig *g, const px_session_event *ev, px_session_state *st)
+{
+    done d = {0, 0};
+    g->s->ops->record(g->w, ev, st, on_done, &d);
+    long long end = mono_ms() + 5000;
+    while (d.fired == 0 && mono_ms() < end)
+        h2o_evloop_run(g->loop, 10);
+    cr_assert_leq(d.fired, 1, "a callback must run exactly once");
+    return d.fired ? d.status : -2;
+}
+
+static px_t_redis redis;
+
+/* The store logs its errors; these tests check them through last_error
+ * and the metrics instead (the gateway tests read the log). */
+static void setup(void)
+{
+    px_log_configure(PX_LOG_OFF, PX_LOG_JSON);
+}
+
+static void teardown(void)
+{
+    px_t_redis_stop(&redis);
+}
+
+/* No .timeout: every wait has its own deadline (rig_record, spin). */
+TestSuite(redis_store, .init = setup, .fini = teardown);
+
+/* ---- parity with the memory store -------------------------------------- */
+
+typedef struct step {
+    const char *sid, *user, *org;
+    double      dt;          /* seconds after the base time */
+    unsigned    tactics;
+    const char *targets[3];
+    const char *techs[2];
+    double      score;       /* finish() afterwards with this score... */
+    int         terminate;   /* ...and this flag; score < 0: no finish */
+} step;
+
+static int count(const char *const *v, int max)
+{
+    int n = 0;
+    while (n < max && v[n] != NULL)
+        n++;
+    return n;
+}
+
+static void expect_same(const px_session_state *a, const px_session_state *b, int i)
+{
+    cr_expect_eq(a->available, b->available, "step %d available", i);
+    cr_expect_eq(a->is_new, b->is_new, "step %d is_new", i);
+    cr_expect_eq(a->terminated, b->terminated, "step %d terminated", i);
+    cr_expect_float_eq(a->created, b->created, 1e-6, "step %d created", i);
+    cr_expect_eq(a->total_requests, b->total_requests, "step %d total", i);
+    cr_expect_eq(a->ntimes, b->ntimes, "step %d ntimes", i);
+    for (int k = 0; k < a->ntimes && k < b->ntimes; k++)
+        cr_expect_float_eq(a->times[k], b->times[k], 1e-6, "step %d time %d", i, k);
+    for (int t = 0; t < PX_TACTIC_COUNT; t++)
+        cr_expect_float_eq(a->tactic_first_seen[t], b->tactic_first_seen[t], 1e-6, "step %d tactic %d", i, t);
+    cr_expect_eq(a->new_tactics, b->new_tactics, "step %d new tactics %x vs %x", i, a->new_tactics, b->new_tactics);
+    cr_expect_eq(a->distinct_targets, b->distinct_targets, "step %d targets", i);
+    cr_expect_eq(a->nscores, b->nscores, "step %d nscores", i);
+    for (int k = 0; k < a->nscores && k < b->nscores; k++)
+        cr_expect_float_eq(a->scores[k], b->scores[k], 1e-6, "step %d score %d", i, k);
+    cr_expect_str_eq(a->org, b->org, "step %d org", i);
+    cr_expect_eq(a->user_distinct_targets, b->user_distinct_targets, "step %d user targets", i);
+    cr_expect_eq(a->org_distinct_targets, b->org_distinct_targets, "step %d org targets %d vs %d", i, a->org_distinct_targets, b->org_distinct_targets);
+    cr_expect_eq(a->org_users_same_technique, b->org_users_same_technique, "step %d technique users", i);
+    cr_expect_eq(a->ntechniques, b->ntechniques, "step %d ntechniques", i);
+    for (int k = 0; k < a->ntechniques && k < b->ntechniques; k++)
+        cr_expect_eq(a->technique_users[k], b->technique_users[k], "step %d technique %d", i, k);
+}
+
+#define B(t) (1u << (t))
+
+Test(redis_store, fills_the_state_exactly_as_the_memory_store)
+{
+    static const step steps[] = {
+        {"s1", "u1", "acme", 0, B(PX_TACTIC_DISCOVERY), {"10.0.0.1"}, {"T1046"}, 85, 0},
+        {"s1", "u1", "acme", 1, B(PX_TACTIC_CREDENTIAL_ACCESS), {NULL}, {"T1003.008"}, 91.5, 0},
+        {"s2", "u2", "acme", 2, B(PX_TACTIC_DISCOVERY), {"10.0.0.1", "10.0.0.2"}, {"T1046"}, 85, 0},
+        {"s3", "u3", "acme", 3, B(PX_TACTIC_DISCOVERY), {"10.0.0.3"}, {"T1046"}, 85, 0},
+        {"s1", "u1", "acme", 4, B(PX_TACTIC_EXFILTRATION) | B(PX_TACTIC_COLLECTION), {"evil.example"}, {"T1048"}, 96,
+         1},
+        {"s1", "u1", "acme", 5, B(PX_TACTIC_IMPACT), {"x.example"}, {NULL}, -1, 0},
+        {"s7", "u1", "acme", 5, B(PX_TACTIC_IMPACT) | B(PX_TACTIC_DISCOVERY), {NULL}, {NULL}, 1, 0},
+        {"s7", "u1", "acme", 5, B(PX_TACTIC_IMPACT) | B(PX_TACTIC_COLLECTION), {NULL}, {NULL}, 1, 0},
+        {"s4", "u1", NULL, 6, 0, {"a.example"}, {"T1046"}, 0, 0},
+        {"s5", "u4", "beta", 7, B(PX_TACTIC_DISCOVERY), {"10.0.0.1"}, {"T1046"}, 80, 0},
+        {"s:{6}%", "u:{x}", "o:{y}", 8, 0, {"h:1"}, {"T1"}, 1, 0},
+        {"s6", "u9", "acme", -700, 0, {"old.example"}, {"T1046"}, -1, 0},
+        {"s6", "u9", "acme", 9, 0, {"new.example"}, {"T1046"}, -1, 0},
+        {"s2", "u2", "acme", 10, B(PX_TACTIC_LATERAL_MOVEMENT), {"10.0.0.9"}, {"T1021"}, 70, 0},
+    };
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0, "redis-server did not start");
+    rig g;
+    rig_open(&g, redis.url, 3600, 1);
+    char err[128];
+    px_store_opts mo = {3600, 100000, NULL};
+    px_store *mem = px_store_memory_create(&mo, err, sizeof(err));
+    px_store_worker_opts wo = {.target_window = 600, .technique_window = 900};
+    px_store_worker *mw = px_store_worker_create(mem, NULL, &wo);
+    double base = wall_now();
+    for (int i = 0; i < (int)(sizeof(steps) / sizeof(steps[0])); i++) {
+        const step *s = &steps[i];
+        px_session_event ev = {s->sid, s->user, s->org, base + s->dt, s->tactics, s->targets, count(s->targets, 3),
+                               s->techs, count(s->techs, 2)};
+        px_session_state a, b;
+        done d = {0, 0};
+        mem->ops->record(mw, &ev, &a, on_done, &d);
+        cr_assert_eq(d.status, 0);
+        cr_assert_eq(rig_record(&g, &ev, &b), 0, "step %d: redis record failed", i);
+        expect_same(&a, &b, i);
+        if (s->score >= 0 && !a.terminated) {
+            mem->ops->finish(mw, s->sid, s->score, s->terminate, ev.now);
+            g.s->ops->finish(g.w, s->sid, s->score, s->terminate, ev.now);
+        }
+    }
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
+    px_store_worker_destroy(mem, mw);
+    px_store_destroy(mem);
+    rig_close(&g);
+}
+
+Test(redis_store, every_key_has_a_ttl_and_termination_does_not_extend)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 100, 1);
+    const char *tg[] = {"10.0.0.1"}, *tech[] = {"T1046"};
+    px_session_event ev = {"sess", "user", "org", wall_now(), B(PX_TACTIC_DISCOVERY), tg, 1, tech, 1};
+    px_session_state st;
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    g.s->ops->finish(g.w, "sess", 92, 1, wall_now());
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);   /* also flushes the finish */
+    cr_expect_eq(st.terminated, 1);
+    redisReply *keys = px_t_redis_cmd(&redis, "KEYS proxilion:v1:*");
+    cr_assert_not_null(keys);
+    cr_expect_eq(keys->elements, 6, "session hash, rings, index, user, org, technique: %zu",
+                 keys->elements);
+    for (size_t i = 0; i < keys->elements; i++) {
+        long long ttl = px_t_redis_num(&redis, "TTL %s", keys->element[i]->str);
+        cr_expect(ttl > 0 && ttl <= 900, "%s has TTL %lld", keys->element[i]->str, ttl);
+    }
+    freeReplyObject(keys);
+    long long before = px_t_redis_num(&redis, "PTTL proxilion:v1:s:{sess}");
+    usleep(300 * 1000);
+    ev.now = wall_now();
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.terminated, 1);
+    cr_expect_eq(st.total_requests, 1, "refused calls do not count");
+    long long after = px_t_redis_num(&redis, "PTTL proxilion:v1:s:{sess}");
+    cr_expect(after > 0 && after <= before - 250, "a refused call must not extend the TTL (%lld -> %lld)", before,
+              after);
+    rig_close(&g);
+}
+
+Test(redis_store, survives_a_flushed_script_cache)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 100, 1);
+    px_session_event ev = {"s", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
+    px_session_state st;
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    redisReply *r = px_t_redis_cmd(&redis, "SCRIPT FLUSH");
+    cr_assert_not_null(r);
+    freeReplyObject(r);
+    g.s->ops->finish(g.w, "s", 10, 0, wall_now());
+    cr_assert_eq(rig_record(&g, &ev, &st), 0, "NOSCRIPT must be retried with EVAL");
+    cr_expect_eq(st.total_requests, 2);
+    cr_expect_eq(st.nscores, 1);
+    r = px_t_redis_cmd(&redis, "SCRIPT FLUSH");
+    cr_assert_not_null(r);
+    freeReplyObject(r);
+    g.s->ops->finish(g.w, "s", 95, 1, wall_now());   /* the terminating finish is a script too */
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.terminated, 1, "the finish script was retried");
+    cr_expect_eq(st.nscores, 2);
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
+    rig_close(&g);
+}
+
+static int has_error(rig *g, const char *needle)
+{
+    char e[256];
+    g->s->ops->last_error(g->s, e, sizeof(e));
+    return strstr(e, needle) != NULL;
+}
+
+static int auth_failed(rig *g) { return has_error(g, "authentication failed"); }
+static int needs_password(rig *g) { return has_error(g, "requires a password"); }
+
+Test(redis_store, a_wrong_or_missing_password_is_a_clear_error)
+{
+    cr_assert_eq(px_t_redis_start(&redis, "s3cret"), 0);
+    char url[128];
+    snprintf(url, sizeof(url), "redis://:wrong@127.0.0.1:%d", redis.port);
+    rig g;
+    rig_open(&g, url, 100, 0);
+    cr_expect(spin(&g, auth_failed, 3000), "no authentication error reported");
+    cr_expect(is_down(&g));
+    cr_expect_geq(errors(&g, PX_STORE_ERR_AUTH), 1);
+    px_session_event ev = {"s", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
+    px_session_state st;
+    cr_expect_eq(rig_record(&g, &ev, &st), -1);
+    rig_close(&g);
+
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", redis.port);
+    rig_open(&g, url, 100, 0);
+    cr_expect(spin(&g, needs_password, 3000), "no missing-password error reported");
+    rig_close(&g);
+
+    rig_open(&g, redis.url, 100, 1);   /* the right one */
+    cr_expect_eq(rig_record(&g, &ev, &st), 0);
+    rig_close(&g);
+}
+
+Test(redis_store, fails_fast_while_down_and_reconnects_with_backoff)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 100, 1);
+    px_t_redis_kill(&redis);
+    cr_assert(spin(&g, is_down, 2000), "the loss was not noticed");
+    px_session_event ev = {"s", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
+    px_session_state st;
+    done d = {0, 0};
+    g.s->ops->record(g.w, &ev, &st, on_done, &d);
+    cr_expect_eq(d.fired, 1, "must fail at once, not queue");
+    cr_expect_eq(d.status, -1);
+    cr_expect_geq(errors(&g, PX_STORE_ERR_IO), 1);
+    cr_expect_geq(errors(&g, PX_STORE_ERR_UNAVAILABLE), 1);
+    long long t = mono_ms();
+    while (mono_ms() - t < 800)
+        h2o_evloop_run(g.loop, 10);
+    /* 100, 200, 400 ms backoff: about three attempts in 800 ms, not dozens. */
+    uint64_t attempts = px_metrics_counter_value(g.m, g.ids.reconnects);
+    cr_expect(attempts >= 2 && attempts <= 6, "%llu reconnect attempts in 0.8 s", (unsigned long long)attempts);
+    cr_expect_geq(errors(&g, PX_STORE_ERR_CONNECT), 2);
+    cr_assert_eq(px_t_redis_restart(&redis), 0);
+    cr_expect(spin(&g, is_up, 4000), "did not reconnect");
+    ev.now = wall_now();
+    cr_expect_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.is_new, 1, "the restarted redis is empty");
+    rig_close(&g);
+}
+
+Test(redis_store, a_server_that_stops_answering_times_out_and_recovers)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 100, 1);
+    px_t_redis_pause(&redis, 1);
+    px_session_event ev = {"s", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
+    px_session_state st;
+    long long t0 = mono_ms();
+    cr_expect_eq(rig_record(&g, &ev, &st), -1);
+    long long took = mono_ms() - t0;
+    cr_expect(took >= 1500 && took <= 3500, "timed out after %lld ms", took);
+    cr_expect_eq(errors(&g, PX_STORE_ERR_TIMEOUT), 1);
+    cr_expect(is_down(&g));
+    px_t_redis_pause(&redis, 0);
+    cr_expect(spin(&g, is_up, 8000), "did not recover after the server resumed");
+    cr_expect_eq(rig_record(&g, &ev, &st), 0);
+    rig_close(&g);
+}
+
+/* ---- concurrent workers, one session ---------------------------------------- */
+
+#define NWORKERS 4
+#define PER_WORKER 250
+
+typedef struct worker_arg {
+    int       index;
+    uint64_t *seen;
+    int       failed;
+} worker_arg;
+
+static void *worker_main(void *p)
+{
+    worker_arg *a = p;
+    rig g;
+    memset(&g, 0, sizeof(g));
+    char err[128];
+    px_store_opts o = {100, 0, redis.url};
+    g.s = px_store_redis_create(&o, err, sizeof(err));
+    g.loop = h2o_evloop_create();
+    px_store_worker_opts wo = {.index = a->index};
+    g.w = px_store_worker_create(g.s, g.loop, &wo);
+    long long end = mono_ms() + 5000;
+    while (!g.s->ops->connected(g.s) && mono_ms() < end)
+        h2o_evloop_run(g.loop, 10);
+    /* Pipelined: all records in flight at once, then wait for the replies. */
+    static __thread px_session_state st[PER_WORKER];
+    done d[PER_WORKER];
+    memset(d, 0, sizeof(d));
+    for (int i = 0; i < PER_WORKER; i++) {
+        px_session_event ev = {"shared", "u", "acme", wall_now(), 0, NULL, 0, NULL, 0};
+        g.s->ops->record(g.w, &ev, &st[i], on_done, &d[i]);
+    }
+    int pending = PER_WORKER;
+    end = mono_ms() + 10000;
+    while (pending > 0 && mono_ms() < end) {
+        h2o_evloop_run(g.loop, 10);
+        pending = 0;
+        for (int i = 0; i < PER_WORKER; i++)
+            pending += d[i].fired == 0;
+    }
+    for (int i = 0; i < PER_WORKER; i++) {
+        a->failed += d[i].fired != 1 || d[i].status != 0;
+        a->seen[a->index * PER_WORKER + i] = st[i].total_requests;
+    }
+    px_store_worker_destroy(g.s, g.w);
+    h2o_evloop_run(g.loop, 0);
+    px_store_destroy(g.s);
+    h2o_evloop_destroy(g.loop);
+    return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+Test(redis_store, concurrent_pipelined_workers_lose_no_update)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    static uint64_t seen[NWORKERS * PER_WORKER];
+    pthread_t th[NWORKERS];
+    worker_arg args[NWORKERS];
+    for (int i = 0; i < NWORKERS; i++) {
+        args[i] = (worker_arg){i, seen, 0};
+        cr_assert_eq(pthread_create(&th[i], NULL, worker_main, &args[i]), 0);
+    }
+    for (int i = 0; i < NWORKERS; i++) {
+        pthread_join(th[i], NULL);
+        cr_expect_eq(args[i].failed, 0, "worker %d: %d calls failed", i, args[i].failed);
+    }
+    qsort(seen, NWORKERS * PER_WORKER, sizeof(seen[0]), cmp_u64);
+    for (int i = 0; i < NWORKERS * PER_WORKER; i++)
+        cr_assert_eq(seen[i], (uint64_t)i + 1, "request %d saw count %llu", i + 1, (unsigned long long)seen[i]);
+    cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{shared} n"), NWORKERS * PER_WORKER);
+    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v1:s:{shared}:rings"),
+                 PX_SESSION_MAX_TIMES * 14 + PX_SESSION_MAX_SCORES * 5, "full-size rings");
+}
+
+/* A command is a RESP array of bulk strings, as a reply is: hiredis' own
+ * reader must see exactly the announced number of elements, and nothing
+ * left over (a wrong count desynchronises the whole connection). */
+static void expect_one_command(const px_buf *cmd, size_t want, const char *what)
+{
+    redisReader *rd = redisReaderCreate();
+    cr_assert_eq(redisReaderFeed(rd, cmd->data, cmd->len), REDIS_OK);
+    void *rep = NULL;
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_not_null(rep, "%s: incomplete command", what);
+    redisReply *r = rep;
+    cr_expect_eq(r->type, REDIS_REPLY_ARRAY, "%s", what);
+    cr_expect_eq(r->elements, want, "%s: %zu elements, want %zu", what, r->elements, want);
+    freeReplyObject(rep);
+    rep = NULL;
+    cr_expect_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_expect_null(rep, "%s: bytes after the command", what);
+    redisReaderFree(rd);
+}
+
+Test(redis_store, commands_are_well_formed)
+{
+    const char *tg[] = {"10.0.0.1", "evil.example"}, *tech[] = {"T1046", "T1048", "T1552"};
+    px_session_event evs[] = {
+        {"s", "u", NULL, 1.8e9, 0, NULL, 0, NULL, 0},
+        {"s:{1}", "u%", "o}", 1.8e9, (1u << PX_TACTIC_DISCOVERY) | (1u << PX_TACTIC_IMPACT), tg, 2, tech, 3},
+    };
+    px_buf cmd = PX_BUF_INIT, key = PX_BUF_INIT;
+    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+        int n = px_redis_record_nargs(&evs[i]);
+        px_buf_reset(&cmd);
+        px_buf_printf(&cmd, "*%d\r\n", 2 + n);
+        px_resp_str(&cmd, "EVALSHA");
+        px_resp_str(&cmd, "0123456789012345678901234567890123456789");
+        px_redis_record_args(&cmd, &key, &evs[i], 100, 600, 900);
+        expect_one_command(&cmd, (size_t)(2 + n), "record");
+    }
+    for (int term = 0; term < 2; term++) {
+        px_buf_reset(&cmd);
+        px_buf_printf(&cmd, "*%d\r\n", 2 + PX_REDIS_FINISH_NARGS);
+        px_resp_str(&cmd, "EVALSHA");
+        px_resp_str(&cmd, "0123456789012345678901234567890123456789");
+        px_redis_finish_args(&cmd, &key, "s", 91.5, term, 1.8e9, 100);
+        expect_one_command(&cmd, 2 + PX_REDIS_FINISH_NARGS, "finish");
+    }
+    px_buf_free(&cmd);
+    px_buf_free(&key);
+}
+
+Test(redis_store, url_forms)
+{
+    px_redis_url u;
+    char err[256];
+    cr_assert_eq(px_redis_url_parse("redis://127.0.0.1", &u, err, sizeof(err)), 0, "%s", err);
+    cr_expect_str_eq(u.host, "127.0.0.1");
+    cr_expect_eq(u.port, 6379);
+    cr_expect_eq(u.db, 0);
+    cr_expect_str_eq(u.password, "");
+    cr_assert_eq(px_redis_url_parse("redis://:p%40ss:w@redis.internal:6380/3", &u, err, sizeof(err)), 0, "%s", err);
+    cr_expect_str_eq(u.host, "redis.internal");
+    cr_expect_eq(u.port, 6380);
+    cr_expect_eq(u.db, 3);
+    cr_expect_str_eq(u.user, "");
+    cr_expect_str_eq(u.password, "p@ss:w");
+    cr_assert_eq(px_redis_url_parse("redis://gw:pw@[::1]:7000/", &u, err, sizeof(err)), 0, "%s", err);
+    cr_expect_str_eq(u.host, "::1");
+    cr_expect_eq(u.port, 7000);
+    cr_expect_str_eq(u.user, "gw");
+    cr_expect_str_eq(u.password, "pw");
+    static const char *const bad[] = {"http://h", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x",
+                                      "redis://secret@h", "redis://h?db=1", "redis://:%zz@h", "redis://[::1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        cr_expect_eq(px_redis_url_parse(bad[i], &u, err, sizeof(err)), -1, "%s accepted", bad[i]);
+        cr_expect(strstr(err, "REDIS_URL") != NULL, "%s: unclear error '%s'", bad[i], err);
+    }
+}
