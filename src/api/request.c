@@ -2,6 +2,7 @@
 
 #include <cJSON.h>
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,13 @@ static int prescan(const char *body, size_t len, px_api_error *err)
             continue;
         }
         if (in_str) {
+            /* Most of a body is string content: skip plain ASCII fast. */
+            if (c != '"' && c != '\\') {
+                i++;
+                while (i < len && (unsigned char)(s[i] - 1) < 0x7f && s[i] != '"' && s[i] != '\\')
+                    i++;
+                continue;
+            }
             if (c == '\\' && i + 1 < len) {
                 if (s[i + 1] == 'u' && i + 5 < len && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' &&
                     s[i + 5] == '0')
@@ -107,13 +115,36 @@ static int prescan(const char *body, size_t len, px_api_error *err)
     return 0;
 }
 
+/* cJSON allocates every node and string with malloc.  While a request is
+ * parsed its hooks point at the request's arena instead: frees become
+ * no-ops, everything goes away when the arena is reset, and parsed strings
+ * can be used in place rather than copied.  (Measured with callgrind on
+ * /analyze: malloc/free and copies were a quarter of the parse.)  Every
+ * cJSON object made during a parse is dropped before it returns. */
+static _Thread_local px_arena *t_json_arena;
+
+static void *json_malloc(size_t n)
+{
+    return t_json_arena != NULL ? px_arena_alloc(t_json_arena, n) : malloc(n);
+}
+
+static void json_free(void *p)
+{
+    if (t_json_arena == NULL)
+        free(p);
+}
+
+static void install_json_hooks(void)
+{
+    cJSON_Hooks h = {json_malloc, json_free};
+    cJSON_InitHooks(&h);
+}
+
+/* Strings live in the request arena (see above): no copy needed. */
 int px_api_copy_str(px_arena *a, const cJSON *v, px_str *out)
 {
-    size_t l = strlen(v->valuestring);
-    char *c = px_arena_strndup(a, v->valuestring, l);
-    if (c == NULL)
-        return -1;
-    *out = (px_str){c, l};
+    (void)a;
+    *out = (px_str){v->valuestring, strlen(v->valuestring)};
     return 0;
 }
 
@@ -379,8 +410,12 @@ static char *new_session_id(px_arena *a)
     if (s == NULL)
         return NULL;
     memcpy(s, "sess-", 5);
-    for (int i = 0; i < 16; i++)
-        snprintf(s + 5 + i * 2, 3, "%02x", r[i]);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        s[5 + i * 2] = hex[r[i] >> 4];
+        s[6 + i * 2] = hex[r[i] & 15];
+    }
+    s[37] = '\0';
     return s;
 }
 
@@ -391,9 +426,16 @@ int px_api_request_parse(const char *body, size_t len, px_arena *a, px_api_reque
         return px_api_fail(err, 400, "invalid_json", "request body is empty");
     if (prescan(body, len, err) != 0)
         return -1;
+    static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+    pthread_once(&hooks_once, install_json_hooks);
     const char *end = NULL;
+    px_arena *saved = t_json_arena;
+    t_json_arena = a;
     cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
     if (root == NULL) {
+        t_json_arena = saved;
+        if (a->failed)
+            return px_api_fail(err, 413, "payload_too_large", "the request expands beyond the parser's memory limit");
         const char *at = cJSON_GetErrorPtr();
         size_t off = at != NULL && at >= body && at <= body + len ? (size_t)(at - body) : 0;
         return px_api_fail(err, 400, "invalid_json", "invalid JSON near byte offset %zu", off);
@@ -454,6 +496,9 @@ int px_api_request_parse(const char *body, size_t len, px_arena *a, px_api_reque
     }
     rc = 0;
 done:
-    cJSON_Delete(root);
+    /* The tree lives in the arena: nothing to free. */
+    t_json_arena = saved;
+    if (rc != 0 && a->failed)
+        return px_api_fail(err, 413, "payload_too_large", "the request expands beyond the parser's memory limit");
     return rc;
 }

@@ -80,8 +80,11 @@ void px_response_members(px_buf *b, const px_engine *e, const px_analysis *an, c
 {
     int idx[32];
     int n = top_findings(an, idx, 32);
-    px_buf_printf(b, "\"decision\":\"%s\",\"threat_score\":%.1f,\"patterns\":[", px_decision_name(v->decision),
-                  an->score);
+    px_buf_puts(b, "\"decision\":\"");
+    px_buf_puts(b, px_decision_name(v->decision));
+    px_buf_puts(b, "\",\"threat_score\":");
+    px_buf_put_decimal1(b, an->score);
+    px_buf_puts(b, ",\"patterns\":[");
     for (int i = 0, wrote = 0; i < n; i++) {
         const char *p = an->findings[idx[i]].pattern;
         int dup = 0;
@@ -116,18 +119,22 @@ void px_response_members(px_buf *b, const px_engine *e, const px_analysis *an, c
     }
     for (int i = 0; i < na; i++) {
         const char *name = px_engine_analyzer_name(e, order[i]);
-        px_buf_printf(b, "%s{\"name\":", i > 0 ? "," : "");
+        px_buf_puts(b, i > 0 ? ",{\"name\":" : "{\"name\":");
         px_buf_json_str(b, name, strlen(name));
-        px_buf_printf(b, ",\"score\":%.1f}", an->analyzer_score[order[i]]);
+        px_buf_puts(b, ",\"score\":");
+        px_buf_put_decimal1(b, an->analyzer_score[order[i]]);
+        px_buf_putc(b, '}');
     }
     px_buf_puts(b, "],\"tactics\":[");
     int first = 1;
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
         if (an->tactics & (1u << t)) {
-            px_buf_printf(b, "%s\"%s\"", first ? "" : ",", px_tactic_name((px_tactic)t));
+            px_buf_puts(b, first ? "\"" : ",\"");
+            px_buf_puts(b, px_tactic_name((px_tactic)t));
+            px_buf_putc(b, '"');
             first = 0;
         }
-    px_buf_printf(b, "],\"session_terminated\":%s", v->session_terminated ? "true" : "false");
+    px_buf_puts(b, v->session_terminated ? "],\"session_terminated\":true" : "],\"session_terminated\":false");
     if (v->degraded)
         px_buf_puts(b, ",\"degraded\":true");
     if (v->message != NULL) {
@@ -143,7 +150,9 @@ void px_response_analyze(px_buf *b, const px_engine *e, const px_analysis *an, c
     px_response_members(b, e, an, v);
     px_buf_puts(b, ",\"session_id\":");
     px_buf_json_str(b, v->session_id, strlen(v->session_id));
-    px_buf_printf(b, ",\"mode\":\"%s\"", mode);
+    px_buf_puts(b, ",\"mode\":\"");
+    px_buf_puts(b, mode);
+    px_buf_putc(b, '"');
     if (explain != NULL) {
         px_buf_puts(b, ",\"explain\":");
         px_buf_json_str(b, explain, strlen(explain));

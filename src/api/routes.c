@@ -156,13 +156,13 @@ struct analyze_ctx {
     int               pending;   /* waiting for the store */
 };
 
+/* The context lives in its own request arena: releasing the arena frees it. */
 static void ctx_free(analyze_ctx *c)
 {
     px_gw_worker *w = c->w;
     px_arena *a = c->arena;
     if (c->guard != NULL)
         c->guard->ctx = NULL;
-    free(c);
     px_gw_arena_put(w, a);
 }
 
@@ -303,13 +303,19 @@ static void route_analyze(px_http_worker *hw, h2o_req_t *req)
         send_error(w, req, err.status, err.code, err.message);
         return;
     }
-    analyze_ctx *c = calloc(1, sizeof(*c));
-    if (c == NULL || (c->arena = px_gw_arena_get(w)) == NULL) {
-        free(c);
+    px_arena *arena = px_gw_arena_get(w);
+    analyze_ctx *c = arena != NULL ? px_arena_alloc(arena, sizeof(*c)) : NULL;
+    if (c == NULL) {
+        px_gw_arena_put(w, arena);
         send_error(w, req, 500, "internal_error", "out of memory");
         return;
     }
+    /* Only the small fields: the request, analysis and session state are
+     * filled (or zeroed) by their producers; st is zeroed before the store
+     * call because a failing store leaves it untouched. */
     clock_gettime(CLOCK_MONOTONIC, &c->t0);
+    c->arena = arena;
+    c->pending = 0;
     c->w = w;
     c->req = req;
     c->guard = h2o_mem_alloc_shared(&req->pool, sizeof(req_guard), on_guard_dispose);
@@ -335,6 +341,7 @@ static void route_analyze(px_http_worker *hw, h2o_req_t *req)
         .techniques = an->techniques,
         .ntechniques = an->ntechniques,
     };
+    memset(&c->st, 0, sizeof(c->st));
     c->pending = 1;
     px_http_worker_hold(hw);
     w->gw->store->ops->record(w->store, &ev, &c->st, on_recorded, c);

@@ -136,13 +136,11 @@ static int fill_net(px_arena *a, const cJSON *args, const char *tool, px_toolcal
     const cJSON *b = first(args, body_keys);
     if (b != NULL && (cJSON_IsObject(b) || (cJSON_IsArray(b) && b->child != NULL && !cJSON_IsNumber(b->child)))) {
         /* A structured body: send it as JSON text, as the tool would. */
-        char *s = cJSON_PrintUnformatted(b);
+        char *s = cJSON_PrintUnformatted(b); /* in the request arena, like the tree */
         if (s == NULL)
             return -1;
-        size_t l = strlen(s);
-        tc->u.net.body = (px_str){px_arena_strndup(a, s, l), l};
-        cJSON_free(s);
-        return tc->u.net.body.s != NULL ? 0 : -1;
+        tc->u.net.body = (px_str){s, strlen(s)};
+        return 0;
     }
     return px_api_bytes_or_str(a, b, &tc->u.net.body, "arguments.body", err) == 0 ? 0 : -2;
 }

@@ -46,13 +46,16 @@ void px_arena_destroy(px_arena *a)
     a->used = 0;
 }
 
+/* A reset keeps one block for reuse so a steady workload settles into a
+ * single block, but never one larger than this: one huge request must not
+ * pin its memory in every recycled arena. */
+enum { PX_ARENA_KEEP_MAX = 1024 * 1024 };
+
 void px_arena_reset(px_arena *a)
 {
-    /* Keep the largest block so a steady workload settles into one block;
-     * free the rest so one huge request does not pin memory forever. */
     px_arena_block *keep = NULL;
     for (px_arena_block *b = a->first; b != NULL; b = b->next)
-        if (keep == NULL || b->size > keep->size)
+        if (b->size <= PX_ARENA_KEEP_MAX && (keep == NULL || b->size > keep->size))
             keep = b;
     px_arena_block *b = a->first;
     while (b != NULL) {

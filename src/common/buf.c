@@ -1,5 +1,6 @@
 #include "common/buf.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ int px_buf_reserve(px_buf *b, size_t extra)
     return 0;
 }
 
-void px_buf_append(px_buf *b, const void *p, size_t n)
+void px_buf_append_slow(px_buf *b, const void *p, size_t n)
 {
     if (px_buf_reserve(b, n) != 0)
         return;
@@ -55,15 +56,6 @@ void px_buf_append(px_buf *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-void px_buf_puts(px_buf *b, const char *s)
-{
-    px_buf_append(b, s, strlen(s));
-}
-
-void px_buf_putc(px_buf *b, char c)
-{
-    px_buf_append(b, &c, 1);
-}
 
 void px_buf_vprintf(px_buf *b, const char *fmt, va_list ap)
 {
@@ -90,6 +82,41 @@ void px_buf_printf(px_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     px_buf_vprintf(b, fmt, ap);
     va_end(ap);
+}
+
+void px_buf_put_uint(px_buf *b, unsigned long long v)
+{
+    char tmp[24];
+    int i = (int)sizeof(tmp);
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    px_buf_append(b, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+void px_buf_put_int(px_buf *b, long long v)
+{
+    if (v < 0) {
+        px_buf_putc(b, '-');
+        px_buf_put_uint(b, 0ULL - (unsigned long long)v);
+    } else {
+        px_buf_put_uint(b, (unsigned long long)v);
+    }
+}
+
+void px_buf_put_decimal1(px_buf *b, double v)
+{
+    if (!isfinite(v) || fabs(v) >= 1e17)
+        v = 0;
+    if (v < 0) {
+        px_buf_putc(b, '-');
+        v = -v;
+    }
+    unsigned long long tenths = (unsigned long long)llround(v * 10.0);
+    px_buf_put_uint(b, tenths / 10);
+    char frac[2] = {'.', (char)('0' + tenths % 10)};
+    px_buf_append(b, frac, 2);
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid.
@@ -137,7 +164,8 @@ void px_buf_json_str(px_buf *b, const char *str, size_t n)
     while (i < n) {
         /* Copy the longest run that needs no escaping in one go. */
         size_t j = i;
-        while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' && s[j] != '\\')
+        /* Printable ASCII other than '"' and '\\' is copied as is. */
+        while (j < n && (unsigned char)(s[j] - 0x20) < 0x60 && s[j] != '"' && s[j] != '\\')
             j++;
         if (j > i) {
             px_buf_append(b, s + i, j - i);

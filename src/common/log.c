@@ -43,16 +43,31 @@ const char *px_log_level_name(px_log_level level)
     return (unsigned)level < sizeof(level_names) / sizeof(level_names[0]) ? level_names[level] : "?";
 }
 
+/* The date and time to the second are formatted once per second per
+ * thread; only the microseconds change between log lines. */
+static _Thread_local time_t t_sec = -1;
+static _Thread_local char   t_stamp[32];
+
 static void put_time(px_buf *b)
 {
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    char t[40];
-    size_t n = strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(t + n, sizeof(t) - n, ".%06ldZ", ts.tv_nsec / 1000);
-    px_buf_puts(b, t);
+    if (ts.tv_sec != t_sec) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        if (strftime(t_stamp, sizeof(t_stamp), "%Y-%m-%dT%H:%M:%S.", &tm) == 0)
+            t_stamp[0] = '\0';
+        t_sec = ts.tv_sec;
+    }
+    px_buf_puts(b, t_stamp);
+    char us[8];
+    long v = ts.tv_nsec / 1000;
+    for (int i = 5; i >= 0; i--) {
+        us[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    us[6] = 'Z';
+    px_buf_append(b, us, 7);
 }
 
 px_buf *px_log_begin(px_log_level level, const char *msg)
@@ -68,7 +83,9 @@ px_buf *px_log_begin(px_log_level level, const char *msg)
     if (atomic_load_explicit(&g_format, memory_order_relaxed) == PX_LOG_JSON) {
         px_buf_puts(b, "{\"time\":\"");
         put_time(b);
-        px_buf_printf(b, "\",\"level\":\"%s\",\"msg\":", px_log_level_name(level));
+        px_buf_puts(b, "\",\"level\":\"");
+        px_buf_puts(b, px_log_level_name(level));
+        px_buf_puts(b, "\",\"msg\":");
         px_buf_json_str(b, msg, strlen(msg));
     } else {
         put_time(b);
@@ -87,13 +104,17 @@ void px_log_field_strn(px_buf *b, const char *key, const char *val, size_t n)
     if (b == NULL)
         return;
     if (is_json()) {
-        px_buf_printf(b, ",\"%s\":", key);
+        px_buf_puts(b, ",\"");
+        px_buf_puts(b, key);
+        px_buf_puts(b, "\":");
         if (val == NULL)
             px_buf_puts(b, "null");
         else
             px_buf_json_str(b, val, n);
     } else {
-        px_buf_printf(b, " %s=", key);
+        px_buf_putc(b, ' ');
+        px_buf_puts(b, key);
+        px_buf_putc(b, '=');
         if (val == NULL)
             px_buf_puts(b, "-");
         else
@@ -110,14 +131,20 @@ void px_log_field_int(px_buf *b, const char *key, long long val)
 {
     if (b == NULL)
         return;
-    px_buf_printf(b, is_json() ? ",\"%s\":%lld" : " %s=%lld", key, val);
+    px_buf_puts(b, is_json() ? ",\"" : " ");
+    px_buf_puts(b, key);
+    px_buf_puts(b, is_json() ? "\":" : "=");
+    px_buf_put_int(b, val);
 }
 
 void px_log_field_double(px_buf *b, const char *key, double val)
 {
     if (b == NULL)
         return;
-    px_buf_printf(b, is_json() ? ",\"%s\":%.1f" : " %s=%.1f", key, val);
+    px_buf_puts(b, is_json() ? ",\"" : " ");
+    px_buf_puts(b, key);
+    px_buf_puts(b, is_json() ? "\":" : "=");
+    px_buf_put_decimal1(b, val);
 }
 
 void px_log_end(px_buf *b)

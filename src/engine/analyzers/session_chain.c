@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fmt.h"
 #include "engine/analyzers/builtin.h"
 
 #define PHASES 4
@@ -67,7 +68,7 @@ static void span(char *out, size_t len, double secs)
     const char *unit = secs < 90 ? "second" : secs < 90 * 60 ? "minute" : "hour";
     if (v < 1)
         v = 1;
-    snprintf(out, len, "%.0f %s%s", v, unit, v == 1 ? "" : "s");
+    px_fmt(out, len, "%.0f %s%s", v, unit, v == 1 ? "" : "s");
 }
 
 void px_an_session_progression_run_session(const px_engine *e, int self, const void *state,
@@ -123,13 +124,13 @@ void px_an_session_progression_run_session(const px_engine *e, int self, const v
                      : length == 3 ? "session_progression.three-phases" : "session_progression.two-phases";
 
     char text[256], when[32];
-    size_t o = (size_t)snprintf(text, sizeof(text), "Kill chain: ");
+    size_t o = px_fmt(text, sizeof(text), "Kill chain: ");
     for (int ph = 1; ph < p && o < sizeof(text); ph++)
         if (first_tactic[ph] >= 0)
-            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s -> ", label(an->arena, first_tactic[ph]));
+            o += px_fmt(text + o, sizeof(text) - o, "%s -> ", label(an->arena, first_tactic[ph]));
     span(when, sizeof(when), now - start);
     if (o < sizeof(text))
-        snprintf(text + o, sizeof(text) - o, "%s within %s", label(an->arena, p_tactic), when);
+        px_fmt(text + o, sizeof(text) - o, "%s within %s", label(an->arena, p_tactic), when);
     const char *pattern = px_arena_strdup(an->arena, text);
     px_analysis_add(an, self, -1, -1, -1, score, full, id, pattern != NULL ? pattern : "Kill chain progression");
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fmt.h"
 #include "engine/analyzers/builtin.h"
 
 #define MAX_TIERS 4
@@ -132,7 +133,7 @@ static void span(char *out, size_t len, double secs)
 {
     double v = secs < 120 ? secs : secs < 7200 ? secs / 60 : secs / 3600;
     const char *unit = secs < 120 ? "second" : secs < 7200 ? "minute" : "hour";
-    snprintf(out, len, "%.0f %s%s", v, unit, v == 1 ? "" : "s");
+    px_fmt(out, len, "%.0f %s%s", v, unit, v == 1 ? "" : "s");
 }
 
 static void add(px_analysis *an, int self, double score, const char *id, const char *text)
@@ -152,17 +153,17 @@ void px_an_multi_target_run_session(const px_engine *e, int self, const void *st
     span(when, sizeof(when), s->window);
     int k = tier_of(&s->session, st->distinct_targets);
     if (k >= 0) {
-        snprintf(text, sizeof(text), "Multi-target orchestration: %d distinct targets touched in this session",
+        px_fmt(text, sizeof(text), "Multi-target orchestration: %d distinct targets touched in this session",
                  st->distinct_targets);
         add(an, self, s->session.score[k], "multi_target.session", text);
     }
     if ((k = tier_of(&s->user, st->user_distinct_targets)) >= 0) {
-        snprintf(text, sizeof(text), "Multi-target orchestration: %d distinct targets touched by this user within %s",
+        px_fmt(text, sizeof(text), "Multi-target orchestration: %d distinct targets touched by this user within %s",
                  st->user_distinct_targets, when);
         add(an, self, s->user.score[k], "multi_target.user", text);
     }
     if ((k = tier_of(&s->org, st->org_distinct_targets)) >= 0) {
-        snprintf(text, sizeof(text), "Multi-target orchestration: %d distinct targets touched in org %.64s within %s",
+        px_fmt(text, sizeof(text), "Multi-target orchestration: %d distinct targets touched in org %.64s within %s",
                  st->org_distinct_targets, st->org[0] != '\0' ? st->org : "(this org)", when);
         add(an, self, s->org.score[k], "multi_target.org", text);
     }
@@ -194,7 +195,7 @@ void px_an_multi_user_run_session(const px_engine *e, int self, const void *stat
         return;
     char text[240], when[32];
     span(when, sizeof(when), s->window);
-    snprintf(text, sizeof(text), "Same technique %.32s used by %d users of org %.64s within %s", an->techniques[best],
+    px_fmt(text, sizeof(text), "Same technique %.32s used by %d users of org %.64s within %s", an->techniques[best],
              users, st->org[0] != '\0' ? st->org : "(this org)", when);
     add(an, self, s->users.score[k], "multi_user.same-technique", text);
 }

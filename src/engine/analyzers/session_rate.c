@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/fmt.h"
 #include "engine/analyzers/builtin.h"
 
 typedef struct rate_settings {
@@ -100,7 +101,7 @@ void px_an_request_rate_run_session(const px_engine *e, int self, const void *st
     if (burst >= s->burst_requests) {
         char *p = px_arena_alloc(an->arena, 128);
         if (p != NULL)
-            snprintf(p, 128, "Request burst: %d requests within %g s (threshold %g)", burst, s->burst_window,
+            px_fmt(p, 128, "Request burst: %d requests within %g s (threshold %g)", burst, s->burst_window,
                      s->burst_requests);
         px_analysis_add(an, self, -1, -1, -1, s->burst_score, 0, "request_rate.burst",
                         p != NULL ? p : "Request burst");
@@ -109,7 +110,7 @@ void px_an_request_rate_run_session(const px_engine *e, int self, const void *st
     if (sustained >= s->max_requests) {
         char *p = px_arena_alloc(an->arena, 128);
         if (p != NULL)
-            snprintf(p, 128, "High request rate: %d requests within %g s (threshold %g)", sustained, s->window,
+            px_fmt(p, 128, "High request rate: %d requests within %g s (threshold %g)", sustained, s->window,
                      s->max_requests);
         px_analysis_add(an, self, -1, -1, -1, s->score, 0, "request_rate.sustained",
                         p != NULL ? p : "High request rate");
@@ -143,7 +144,7 @@ void px_an_ai_velocity_run_session(const px_engine *e, int self, const void *sta
         return;
     char *p = px_arena_alloc(an->arena, 160);
     if (p != NULL)
-        snprintf(p, 160, "Machine-like cadence: %d requests %.2f s apart with %.0f%% jitter (a person varies more)", n,
+        px_fmt(p, 160, "Machine-like cadence: %d requests %.2f s apart with %.0f%% jitter (a person varies more)", n,
                  mean, cv * 100);
     px_analysis_add(an, self, -1, -1, -1, s->score, 0, "ai_velocity.cadence", p != NULL ? p : "Machine-like cadence");
 }

@@ -38,6 +38,7 @@ struct px_matcher {
     rule_exprs       *rx;
     int              *path_rules;  /* rules with paths, for wildcard arguments */
     int               npath_rules;
+    uint32_t          kinds;       /* text kinds some rule looks at: others are not scanned */
 };
 
 struct px_match_scratch {
@@ -263,6 +264,7 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
     for (int r = 0; r < rs->nrules; r++) {
         const px_rule *rule = &rs->rules[r];
         rule_exprs *rx = &m->rx[r];
+        m->kinds |= rule->on;
         if (rule->programs.n > 0) {
             if (programs_to_regex(&rule->programs, re, sizeof(re)) != 0) {
                 snprintf(err, errlen, "%s:%d: rule %s: program list too long", rule->file, rule->line, rule->id);
@@ -467,6 +469,8 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
     *hits = NULL;
     for (int t = 0; t < act->ntexts; t++) {
         const px_text *tx = &act->texts[t];
+        if (!(m->kinds & (1u << tx->kind)))
+            continue; /* no rule reads this kind of text (often RAW) */
         for (int i = 0; i < s->nhit; i++)
             s->hitbits[s->hitlist[i] >> 6] = 0;
         s->nhit = 0;
