@@ -386,6 +386,29 @@ static int has_wildcard(const char *s)
     return strpbrk(s, "*?[") != NULL;
 }
 
+/* The shell's globs never match a leading '.' of a file name unless the
+ * pattern spells it: `twine upload dist/STAR` cannot reach dist/.env.  Segment
+ * by segment (a star never crosses a slash), a rule glob segment that starts with a
+ * literal '.' cannot be reached by an argument segment that starts with a
+ * wildcard. */
+static int dot_reachable(const char *glob, const char *arg)
+{
+    for (;;) {
+        if (*glob == '.' && (*arg == '*' || *arg == '?' || *arg == '['))
+            return 0;
+        const char *g = strchr(glob, '/'), *a = strchr(arg, '/');
+        if (g == NULL || a == NULL)
+            return 1;
+        glob = g + 1;
+        arg = a + 1;
+    }
+}
+
+static int reaches(const char *glob, const char *arg)
+{
+    return dot_reachable(glob, arg) && px_glob_intersects(glob, arg);
+}
+
 /* Does any wildcard argument of the command reach one of the rule's globs? */
 static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
 {
@@ -395,12 +418,12 @@ static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
         if (!has_wildcard(arg))
             continue;
         for (int g = 0; g < rx->nglobs; g++) {
-            if (px_glob_intersects(rx->globs[g], arg))
+            if (reaches(rx->globs[g], arg))
                 return 1;
             /* Relative globs (from **\/x) may sit at any directory level. */
             if (rx->globs[g][0] != '/' && rx->globs[g][0] != '~' && rx->globs[g][0] != '$')
                 for (const char *p = strchr(arg, '/'); p != NULL; p = strchr(p + 1, '/'))
-                    if (px_glob_intersects(rx->globs[g], p + 1))
+                    if (reaches(rx->globs[g], p + 1))
                         return 1;
         }
     }
@@ -409,7 +432,7 @@ static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
 
 /* The rule's logic on one scanned text; see rule.h. */
 static int rule_fires(const px_matcher *m, const px_match_scratch *s, int r, const px_actions *act, int t,
-                      int fs_op, int wildcard_hit)
+                      int fs_op, int wildcard_hit, uint32_t call_flags)
 {
     const px_rule *rule = &m->rs->rules[r];
     const px_text *tx = &act->texts[t];
@@ -418,7 +441,9 @@ static int rule_fires(const px_matcher *m, const px_match_scratch *s, int r, con
     if (rule->ops != 0 && (tx->kind != PX_TEXT_PATH || fs_op < 0 || !(rule->ops & (1u << fs_op))))
         return 0;
     const px_cmd *cmd = tx->cmd >= 0 && tx->cmd < act->ncmds ? &act->cmds[tx->cmd] : NULL;
-    if (rule->sudo && (cmd == NULL || !(cmd->flags & PX_CMD_SUDO)))
+    uint32_t cf = cmd != NULL ? cmd->flags : 0;
+    if ((cf & rule->flags) != rule->flags || (cf & rule->not_flags) != 0 ||
+        (call_flags & rule->call_flags) != rule->call_flags)
         return 0;
     int prog = rule->programs.n == 0, match = rule->match.n == 0, path = rule->paths.n == 0 || wildcard_hit;
     for (int i = 0; i < s->nhit; i++) {
@@ -465,6 +490,9 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
 {
     int n = 0, cap = 0;
     *hits = NULL;
+    uint32_t call_flags = 0;
+    for (int c = 0; c < act->ncmds; c++)
+        call_flags |= act->cmds[c].flags;
     for (int t = 0; t < act->ntexts; t++) {
         const px_text *tx = &act->texts[t];
         for (int i = 0; i < s->nhit; i++)
@@ -486,7 +514,7 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
                 continue;
             s->rule_gen[e->rule] = s->gen;
             int wh = wild && m->rx[e->rule].nglobs > 0 && wildcard_path_hit(m, e->rule, cmd);
-            if (rule_fires(m, s, e->rule, act, t, fs_op, wh) && push_hit(a, hits, &n, &cap, e->rule, t) != 0)
+            if (rule_fires(m, s, e->rule, act, t, fs_op, wh, call_flags) && push_hit(a, hits, &n, &cap, e->rule, t) != 0)
                 return -1;
         }
         if (!wild)
@@ -496,7 +524,7 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
             if (s->rule_gen[r] == s->gen || !wildcard_path_hit(m, r, cmd))
                 continue;
             s->rule_gen[r] = s->gen;
-            if (rule_fires(m, s, r, act, t, fs_op, 1) && push_hit(a, hits, &n, &cap, r, t) != 0)
+            if (rule_fires(m, s, r, act, t, fs_op, 1, call_flags) && push_hit(a, hits, &n, &cap, r, t) != 0)
                 return -1;
         }
     }
