@@ -132,3 +132,35 @@ Test(shell_rule_engine, wildcards_do_not_reach_dot_files)
     cr_expect_eq(score_of(e, "cat /home/*/.ssh/*"), 60);
     px_engine_destroy(e);
 }
+
+/* A relative rule glob (**\/name) is reached only by a wildcard argument that
+ * spells the start of the name: `*name*` or `dist/STAR` could be anything. */
+Test(shell_rule_engine, relative_globs_need_a_spelled_prefix)
+{
+    char err[512];
+    px_engine *e = load_text(HEAD "    paths: ['**/*.kdbx', '**/.aws/credentials', '**/.bash_history']\n"
+                                  "    tests:\n      match: [cat db.kdbx]\n      no_match: [cat db.txt]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(score_of(e, "docker images \"*name*\""), 0);
+    cr_expect_eq(score_of(e, "du --all --threshold 1G .[^.]* *"), 0);
+    cr_expect_eq(score_of(e, "bun why \"@organization/*\""), 0);
+    cr_expect_eq(score_of(e, "cat /home/*/.aws/credential?"), 60);
+    cr_expect_eq(score_of(e, "cat /root/.bash_hist*"), 60);
+    px_engine_destroy(e);
+}
+
+/* Paths inside URLs and code are still paths. */
+Test(shell_rule_engine, path_boundaries)
+{
+    char err[512];
+    px_engine *e = load_text(HEAD "    paths: ['/etc/shadow']\n"
+                                  "    tests:\n      match: [cat /etc/shadow]\n      no_match: [cat /etc/shadowsocks]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(score_of(e, "aws ec2 describe-instances --filter file:///etc/shadow"), 60);
+    cr_expect_eq(score_of(e, "latex '\\verbatiminput{/etc/shadow}'"), 60);
+    cr_expect_eq(score_of(e, "cat /etc/shadowsocks/x.json"), 0);
+    cr_expect_eq(score_of(e, "cat /etc/shadow.bak"), 0);
+    px_engine_destroy(e);
+}

@@ -71,11 +71,13 @@ static int put(char *out, size_t outlen, size_t *o, const char *s)
  *   * ? [..] within one path segment
  * The regex requires a token boundary before the path and, unless the glob
  * ends in a wildcard, a boundary after it, so /etc/shadow does not match
- * /etc/shadowsocks. */
+ * /etc/shadowsocks.  Boundaries include the brackets and slashes that wrap
+ * paths inside code and URLs (file:///etc/shadow, \input{/etc/shadow},
+ * /mnt/etc/shadow of a mounted system). */
 int px_path_glob_to_regex(const char *g, char *out, size_t outlen)
 {
     size_t o = 0;
-    const char *lb = "(?:^|[\\s'\"=:<>(@,;|&`])";
+    const char *lb = "(?:^|[\\s'\"=:<>(@,;|&`{\\[/])";
     if (strncmp(g, "~/", 2) == 0) {
         if (put(out, outlen, &o, lb) || put(out, outlen, &o, "(?:~|\\$HOME|\\$\\{HOME\\}|/home/[^/\\s]*|/root|/Users/[^/\\s]*)/"))
             return -1;
@@ -129,7 +131,7 @@ int px_path_glob_to_regex(const char *g, char *out, size_t outlen)
         if (put(out, outlen, &o, tmp))
             return -1;
     }
-    if (!ends_wild && put(out, outlen, &o, "(?:$|[\\s'\"/;|&<>),:`])"))
+    if (!ends_wild && put(out, outlen, &o, "(?:$|[\\s'\"/;|&<>),:`}\\]\\\\])"))
         return -1;
     return 0;
 }
@@ -409,6 +411,12 @@ static int reaches(const char *glob, const char *arg)
     return dot_reachable(glob, arg) && px_glob_intersects(glob, arg);
 }
 
+/* Characters before the first wildcard. */
+static size_t literal_prefix(const char *s)
+{
+    return strcspn(s, "*?[");
+}
+
 /* Does any wildcard argument of the command reach one of the rule's globs? */
 static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
 {
@@ -418,13 +426,20 @@ static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
         if (!has_wildcard(arg))
             continue;
         for (int g = 0; g < rx->nglobs; g++) {
-            if (reaches(rx->globs[g], arg))
+            const char *gl = rx->globs[g];
+            if (gl[0] == '/' || gl[0] == '~' || gl[0] == '$') {
+                if (reaches(gl, arg))
+                    return 1;
+                continue;
+            }
+            /* Relative globs (from **\/x) may sit at any directory level;
+             * a candidate must spell the start of the name, or `dist/STAR`
+             * would "reach" every file name a rule lists. */
+            if (literal_prefix(arg) >= 2 && reaches(gl, arg))
                 return 1;
-            /* Relative globs (from **\/x) may sit at any directory level. */
-            if (rx->globs[g][0] != '/' && rx->globs[g][0] != '~' && rx->globs[g][0] != '$')
-                for (const char *p = strchr(arg, '/'); p != NULL; p = strchr(p + 1, '/'))
-                    if (reaches(rx->globs[g], p + 1))
-                        return 1;
+            for (const char *p = strchr(arg, '/'); p != NULL; p = strchr(p + 1, '/'))
+                if (literal_prefix(p + 1) >= 2 && reaches(gl, p + 1))
+                    return 1;
         }
     }
     return 0;
