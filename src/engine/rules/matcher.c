@@ -72,7 +72,7 @@ static int put(char *out, size_t outlen, size_t *o, const char *s)
  * The regex requires a token boundary before the path and, unless the glob
  * ends in a wildcard, a boundary after it, so /etc/shadow does not match
  * /etc/shadowsocks.  Boundaries include the brackets and slashes that wrap
- * paths inside code and URLs (file:///etc/shadow, \\input{/etc/shadow}). */
+ * paths inside code and URLs (file:///etc/shadow, \input{/etc/shadow}). */
 int px_path_glob_to_regex(const char *g, char *out, size_t outlen)
 {
     size_t o = 0;
