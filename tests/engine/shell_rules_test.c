@@ -164,3 +164,28 @@ Test(shell_rule_engine, path_boundaries)
     cr_expect_eq(score_of(e, "cat /etc/shadow.bak"), 0);
     px_engine_destroy(e);
 }
+
+/* parents / not_parents: who unpacked the command. */
+Test(shell_rule_engine, parent_programs)
+{
+    char err[512];
+    px_engine *e = load_text(HEAD "    programs: [sh, bash]\n    not_parents: [docker, kubectl]\n    flags: [nested]\n"
+                                  "    tests:\n      match: ['find . -exec /bin/sh \\;']\n"
+                                  "      no_match: ['docker run -it ubuntu bash', bash]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    px_buf rep = PX_BUF_INIT;
+    cr_expect_eq(px_engine_check_examples(e, &rep, NULL), 0, "%s", rep.data);
+    px_buf_free(&rep);
+    /* the shell's parent is chroot here, not docker */
+    cr_expect_eq(score_of(e, "docker run -v /:/mnt alpine chroot /mnt /bin/sh"), 60);
+    px_engine_destroy(e);
+    e = load_text(HEAD "    programs: [sh]\n    parents: ['*awk']\n"
+                       "    tests:\n      match: ['gawk \"BEGIN {system(\\\"/bin/sh\\\")}\"']\n"
+                       "      no_match: ['find . -exec /bin/sh \\;', sh]\n",
+                  err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(px_engine_check_examples(e, &rep, NULL), 0, "%s", rep.data);
+    px_buf_free(&rep);
+    px_engine_destroy(e);
+}

@@ -17,6 +17,7 @@
  *       match: 'regex' | [regex, ...]
  *       all: [...]; unless: [...]; paths: [...]; sudo: true; ops: [read]
  *       flags: [nested]; not_flags: [remote]; call_flags: [sudo]
+ *       parents: [awk, find]; not_parents: [docker, kubectl]
  *       tests:
  *         match: ['nmap -sV 10.0.0.0/24', {read: /home/u/.ssh/id_rsa}]
  *         no_match: ['nmap --version']
@@ -263,6 +264,8 @@ static void rule_free(px_rule *r)
     free(r->technique);
     free(r->file);
     strlist_free(&r->programs);
+    strlist_free(&r->parents);
+    strlist_free(&r->not_parents);
     strlist_free(&r->match);
     strlist_free(&r->all);
     strlist_free(&r->unless);
@@ -315,6 +318,8 @@ static const struct {
     {"not_flags", F_FLAGS, offsetof(px_rule, not_flags)},
     {"call_flags", F_FLAGS, offsetof(px_rule, call_flags)},
     {"programs", F_LIST, offsetof(px_rule, programs)},
+    {"parents", F_LIST, offsetof(px_rule, parents)},
+    {"not_parents", F_LIST, offsetof(px_rule, not_parents)},
     {"match", F_LIST, offsetof(px_rule, match)},
     {"all", F_LIST, offsetof(px_rule, all)},
     {"unless", F_LIST, offsetof(px_rule, unless)},

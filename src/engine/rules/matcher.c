@@ -444,6 +444,14 @@ static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
     return 0;
 }
 
+static int prog_in(const px_strlist *l, const char *prog)
+{
+    for (int i = 0; prog != NULL && i < l->n; i++)
+        if (px_glob_match(l->v[i], prog))
+            return 1;
+    return 0;
+}
+
 /* The rule's logic on one scanned text; see rule.h. */
 static int rule_fires(const px_matcher *m, const px_match_scratch *s, int r, const px_actions *act, int t,
                       int fs_op, int wildcard_hit, uint32_t call_flags)
@@ -459,6 +467,13 @@ static int rule_fires(const px_matcher *m, const px_match_scratch *s, int r, con
     if ((cf & rule->flags) != rule->flags || (cf & rule->not_flags) != 0 ||
         (call_flags & rule->call_flags) != rule->call_flags)
         return 0;
+    if (rule->parents.n > 0 || rule->not_parents.n > 0) {
+        const char *pp = cmd != NULL && cmd->parent >= 0 && cmd->parent < act->ncmds ? act->cmds[cmd->parent].prog : NULL;
+        if (rule->parents.n > 0 && !prog_in(&rule->parents, pp))
+            return 0;
+        if (prog_in(&rule->not_parents, pp))
+            return 0;
+    }
     int prog = rule->programs.n == 0, match = rule->match.n == 0, path = rule->paths.n == 0 || wildcard_hit;
     for (int i = 0; i < s->nhit; i++) {
         const expr_info *e = &m->exprs[s->hitlist[i]];

@@ -21,6 +21,10 @@
  *   call_flags some command of the call has each of these: context from
  *              the rest of the call (a bare `/bin/sh` typed into a program
  *              started with sudo on the line before)
+ *   parents    the command was unpacked from the argument or body of a
+ *              command whose program is in this set (globs allowed):
+ *              the shell that awk's system() or find -exec starts
+ *   not_parents ... or was not (a shell inside docker run / kubectl exec)
  *   ops        for file-operation texts: the operation is one of these
  *
  * At least one of programs/match/paths is required.  All regexes of all
@@ -72,6 +76,8 @@ typedef struct px_rule {
     uint32_t   not_flags;    /* px_cmd_flags it must not have */
     uint32_t   call_flags;   /* px_cmd_flags some command of the call has */
     px_strlist programs;
+    px_strlist parents;
+    px_strlist not_parents;
     px_strlist match;
     px_strlist all;
     px_strlist unless;
