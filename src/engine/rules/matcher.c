@@ -27,12 +27,46 @@ typedef struct rule_exprs {
     int unless_first, nunless;
     /* Concrete globs (home prefixes expanded) for wildcard intersection. */
     char **globs;
+    int   *gsegs;   /* '/' count of each glob */
     int    nglobs;
 } rule_exprs;
 
+/* Texts are scanned with the database of their kind's slot, which holds only
+ * the expressions of rules that can fire on that kind: the raw input is not
+ * scanned by command-line rules, nor command lines by raw-input rules. */
+enum { SLOT_CMD, SLOT_INNER, SLOT_RAW, SLOT_OTHER, NSLOTS };
+
+static int slot_of(int kind)
+{
+    switch (kind) {
+    case PX_TEXT_CMD: return SLOT_CMD;
+    case PX_TEXT_CODE:
+    case PX_TEXT_DECODED:
+    case PX_TEXT_DATA: return SLOT_INNER;
+    case PX_TEXT_RAW: return SLOT_RAW;
+    default: return SLOT_OTHER;
+    }
+}
+
+/* Text kinds a rule can fire on: a program list only ever matches command
+ * lines (rule_fires). */
+static uint32_t effective_on(const px_rule *r)
+{
+    return r->programs.n > 0 ? r->on & (1u << PX_TEXT_CMD) : r->on;
+}
+
+static uint32_t slots_of(const px_rule *r)
+{
+    uint32_t on = effective_on(r), m = 0;
+    for (int k = 0; k < PX_TEXT_KIND_COUNT; k++)
+        if (on & (1u << k))
+            m |= 1u << slot_of(k);
+    return m;
+}
+
 struct px_matcher {
     const px_ruleset *rs;
-    hs_database_t    *db;
+    hs_database_t    *db[NSLOTS];   /* NULL when no rule fires on the slot's kinds */
     expr_info        *exprs;
     int               nexprs;
     rule_exprs       *rx;
@@ -219,6 +253,10 @@ static int add_globs(rule_exprs *rx, const char *g)
     if (v == NULL)
         return -1;
     rx->globs = v;
+    int *sg = realloc(rx->gsegs, (size_t)(rx->nglobs + n) * sizeof(int));
+    if (sg == NULL)
+        return -1;
+    rx->gsegs = sg;
     for (int i = 0; i < n; i++) {
         char buf[1024];
         if (n > 1)
@@ -227,6 +265,10 @@ static int add_globs(rule_exprs *rx, const char *g)
             snprintf(buf, sizeof(buf), "%s", strncmp(g, "**/", 3) == 0 ? g + 3 : g);
         if ((rx->globs[rx->nglobs] = strdup(buf)) == NULL)
             return -1;
+        int segs = 0;
+        for (const char *q = buf; *q != '\0'; q++)
+            segs += *q == '/';
+        rx->gsegs[rx->nglobs] = segs;
         rx->nglobs++;
     }
     return 0;
@@ -236,12 +278,14 @@ void px_matcher_destroy(px_matcher *m)
 {
     if (m == NULL)
         return;
-    hs_free_database(m->db);
+    for (int i = 0; i < NSLOTS; i++)
+        hs_free_database(m->db[i]);
     if (m->rx != NULL)
         for (int i = 0; i < m->rs->nrules; i++) {
             for (int k = 0; k < m->rx[i].nglobs; k++)
                 free(m->rx[i].globs[k]);
             free(m->rx[i].globs);
+            free(m->rx[i].gsegs);
         }
     free(m->rx);
     free(m->exprs);
@@ -249,10 +293,165 @@ void px_matcher_destroy(px_matcher *m)
     free(m);
 }
 
+/* One database per slot, each with the expressions (global ids kept) of the
+ * rules that can fire there. */
+static void report_bad_regex(const px_rule *rule, const char *msg, char *err, size_t errlen);
+
+static int compile_one(px_matcher *m, const build *b, const char **pats, unsigned *flags, unsigned *ids, unsigned n,
+                       hs_database_t **db, char *err, size_t errlen)
+{
+    hs_compile_error_t *cerr = NULL;
+    if (hs_compile_multi(pats, flags, ids, n, HS_MODE_BLOCK, NULL, db, &cerr) == HS_SUCCESS)
+        return 0;
+    int at = cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < n ? (int)ids[cerr->expression] : -1;
+    if (at >= 0) {
+        report_bad_regex(&m->rs->rules[b->info[at].rule], cerr->message, err, errlen);
+    } else {
+        snprintf(err, errlen, "hyperscan: %s", cerr != NULL ? cerr->message : "compile failed");
+    }
+    hs_free_compile_error(cerr);
+    return -1;
+}
+
+static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen)
+{
+    const char **pats = malloc((size_t)b->n * sizeof(char *));
+    unsigned *flags = malloc((size_t)b->n * sizeof(unsigned)), *ids = malloc((size_t)b->n * sizeof(unsigned));
+    int rc = 0;
+    if (pats == NULL || flags == NULL || ids == NULL) {
+        snprintf(err, errlen, "out of memory compiling rules");
+        rc = -1;
+    }
+    for (int sl = 0; rc == 0 && sl < NSLOTS; sl++) {
+        unsigned n = 0;
+        for (int i = 0; i < b->n; i++) {
+            if (!(slots_of(&m->rs->rules[b->info[i].rule]) & (1u << sl)))
+                continue;
+            pats[n] = b->pats[i];
+            flags[n] = b->flags[i];
+            ids[n] = b->ids[i];
+            n++;
+        }
+        if (n > 0)
+            rc = compile_one(m, b, pats, flags, ids, n, &m->db[sl], err, errlen);
+    }
+    free(pats);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+/* Growing strings for merged expressions. */
+typedef struct sbuf {
+    char  *p;
+    size_t n, cap;
+} sbuf;
+
+static int sb_add(sbuf *s, const char *x, size_t l)
+{
+    if (s->n + l + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        while (cap < s->n + l + 1)
+            cap *= 2;
+        char *p = realloc(s->p, cap);
+        if (p == NULL)
+            return -1;
+        s->p = p;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->n, x, l);
+    s->n += l;
+    s->p[s->n] = '\0';
+    return 0;
+}
+
+static int sb_puts(sbuf *s, const char *x)
+{
+    return sb_add(s, x, strlen(x));
+}
+
+/* Anchored: starts with ^ (after an optional (?i)). */
+static int anchored(const char *re)
+{
+    return re[strncmp(re, "(?i)", 4) == 0 ? 4 : 0] == '^';
+}
+
+/* Appends one regex as a self-contained alternative: (?:X), or (?i:X) for a
+ * regex that starts with (?i). */
+static int sb_alt(sbuf *s, const char *re)
+{
+    int ci = strncmp(re, "(?i)", 4) == 0;
+    return sb_puts(s, ci ? "(?i:" : "(?:") || sb_puts(s, re + (ci ? 4 : 0)) || sb_puts(s, ")");
+}
+
+/* One expression for a list of alternative regexes (match or unless: any of
+ * them will do), so that a rule costs one expression, not one per regex.
+ *
+ * A rule with a program list fires only on command lines that start with
+ * one of its programs, so its regexes need not be tried anywhere else:
+ * unanchored ones are put behind the program pattern, which lets Hyperscan
+ * run them only where the line starts right instead of over every byte of
+ * every text; anchored ones stay as they are.  prog_re is ^(?:...)(?:\s|$)
+ * or NULL.  Returns 0, or -1 on out of memory. */
+static int merged(sbuf *out, const char *prog_re, char *const *v, int n)
+{
+    out->n = 0;
+    if (out->p != NULL)
+        out->p[0] = '\0';
+    int first = 1, nun = 0;
+    for (int i = 0; i < n; i++)
+        nun += !anchored(v[i]);
+    if (prog_re != NULL && nun > 0) {
+        size_t pl = strlen(prog_re) - strlen("(?:\\s|$)");
+        if (sb_puts(out, "(?:") || sb_add(out, prog_re, pl) || sb_puts(out, "(?:\\s.*)?(?:"))
+            return -1;
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (anchored(v[i]))
+                continue;
+            if ((k++ > 0 && sb_puts(out, "|")) || sb_alt(out, v[i]))
+                return -1;
+        }
+        if (sb_puts(out, "))"))
+            return -1;
+        first = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (prog_re != NULL && !anchored(v[i]))
+            continue;
+        if ((!first && sb_puts(out, "|")) || sb_alt(out, v[i]))
+            return -1;
+        first = 0;
+    }
+    return 0;
+}
+
+/* A merged expression failed to compile: name the regex of the rule that
+ * does not compile on its own. */
+static void report_bad_regex(const px_rule *rule, const char *msg, char *err, size_t errlen)
+{
+    const px_strlist *lists[] = {&rule->match, &rule->all, &rule->unless};
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+        for (int i = 0; i < lists[l]->n; i++) {
+            hs_database_t *db = NULL;
+            hs_compile_error_t *ce = NULL;
+            if (hs_compile(lists[l]->v[i], HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY, HS_MODE_BLOCK, NULL, &db, &ce) !=
+                HS_SUCCESS) {
+                snprintf(err, errlen, "%s:%d: rule %s: bad regex '%s': %s", rule->file, rule->line, rule->id,
+                         lists[l]->v[i], ce != NULL ? ce->message : "?");
+                hs_free_compile_error(ce);
+                return;
+            }
+            hs_free_database(db);
+        }
+    snprintf(err, errlen, "%s:%d: rule %s: bad regex: %s", rule->file, rule->line, rule->id, msg);
+}
+
 px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
 {
     px_matcher *m = calloc(1, sizeof(*m));
     build b = {0};
+    sbuf x = {0};
     char re[4096];
     if (m == NULL)
         goto oom;
@@ -264,6 +463,7 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
     for (int r = 0; r < rs->nrules; r++) {
         const px_rule *rule = &rs->rules[r];
         rule_exprs *rx = &m->rx[r];
+        const char *prog_re = NULL;
         if (rule->programs.n > 0) {
             if (programs_to_regex(&rule->programs, re, sizeof(re)) != 0) {
                 snprintf(err, errlen, "%s:%d: rule %s: program list too long", rule->file, rule->line, rule->id);
@@ -271,50 +471,47 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
             }
             if (build_add(&b, re, r, ROLE_PROGRAMS) != 0)
                 goto oom;
+            prog_re = b.pats[b.n - 1];
         }
-        for (int i = 0; i < rule->match.n; i++)
-            if (build_add(&b, rule->match.v[i], r, ROLE_MATCH) != 0)
-                goto oom;
+        if (rule->match.n > 0 &&
+            (merged(&x, prog_re, rule->match.v, rule->match.n) != 0 || build_add(&b, x.p, r, ROLE_MATCH) != 0))
+            goto oom;
+        /* All path globs of a rule: one expression. */
+        x.n = 0;
         for (int i = 0; i < rule->paths.n; i++) {
             if (px_path_glob_to_regex(rule->paths.v[i], re, sizeof(re)) != 0) {
                 snprintf(err, errlen, "%s:%d: rule %s: bad path glob '%s'", rule->file, rule->line, rule->id,
                          rule->paths.v[i]);
                 goto fail;
             }
-            if (build_add(&b, re, r, ROLE_PATH) != 0 || add_globs(rx, rule->paths.v[i]) != 0)
+            if ((i > 0 && sb_puts(&x, "|")) || sb_alt(&x, re) || add_globs(rx, rule->paths.v[i]) != 0)
                 goto oom;
         }
-        if (rule->paths.n > 0)
+        if (rule->paths.n > 0) {
+            if (build_add(&b, x.p, r, ROLE_PATH) != 0)
+                goto oom;
             m->path_rules[m->npath_rules++] = r;
+        }
+        /* Every `all` regex must hit: one expression each. */
         rx->all_first = b.n;
         rx->nall = rule->all.n;
         for (int i = 0; i < rule->all.n; i++)
-            if (build_add(&b, rule->all.v[i], r, ROLE_ALL) != 0)
+            if (merged(&x, prog_re, &rule->all.v[i], 1) != 0 || build_add(&b, x.p, r, ROLE_ALL) != 0)
                 goto oom;
         rx->unless_first = b.n;
-        rx->nunless = rule->unless.n;
-        for (int i = 0; i < rule->unless.n; i++)
-            if (build_add(&b, rule->unless.v[i], r, ROLE_UNLESS) != 0)
-                goto oom;
+        rx->nunless = rule->unless.n > 0;
+        if (rule->unless.n > 0 &&
+            (merged(&x, prog_re, rule->unless.v, rule->unless.n) != 0 || build_add(&b, x.p, r, ROLE_UNLESS) != 0))
+            goto oom;
     }
+    free(x.p);
+    x.p = NULL;
     if (b.n == 0) {
         snprintf(err, errlen, "no rules to compile");
         goto fail;
     }
-    hs_compile_error_t *cerr = NULL;
-    if (hs_compile_multi((const char *const *)b.pats, b.flags, b.ids, (unsigned)b.n, HS_MODE_BLOCK, NULL, &m->db,
-                         &cerr) != HS_SUCCESS) {
-        int at = cerr != NULL ? cerr->expression : -1;
-        if (at >= 0 && at < b.n) {
-            const px_rule *rule = &rs->rules[b.info[at].rule];
-            snprintf(err, errlen, "%s:%d: rule %s: bad regex '%s': %s", rule->file, rule->line, rule->id,
-                     b.pats[at], cerr->message);
-        } else {
-            snprintf(err, errlen, "hyperscan: %s", cerr != NULL ? cerr->message : "compile failed");
-        }
-        hs_free_compile_error(cerr);
+    if (compile_slots(m, &b, err, errlen) != 0)
         goto fail;
-    }
     m->exprs = b.info;
     m->nexprs = b.n;
     b.info = NULL;
@@ -323,6 +520,7 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
 oom:
     snprintf(err, errlen, "out of memory compiling rules");
 fail:
+    free(x.p);
     build_free(&b);
     free(b.info);
     px_matcher_destroy(m);
@@ -344,11 +542,16 @@ px_match_scratch *px_match_scratch_create(const px_matcher *m)
     s->hitbits = calloc((size_t)s->nwords, sizeof(uint64_t));
     s->hitlist = calloc((size_t)m->nexprs, sizeof(int));
     s->rule_gen = calloc((size_t)(m->rs->nrules ? m->rs->nrules : 1), sizeof(uint32_t));
-    if (s->hitbits == NULL || s->hitlist == NULL || s->rule_gen == NULL ||
-        hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) {
+    if (s->hitbits == NULL || s->hitlist == NULL || s->rule_gen == NULL) {
         px_match_scratch_destroy(s);
         return NULL;
     }
+    /* One scratch, grown to fit every slot's database. */
+    for (int i = 0; i < NSLOTS; i++)
+        if (m->db[i] != NULL && hs_alloc_scratch(m->db[i], &s->hs) != HS_SUCCESS) {
+            px_match_scratch_destroy(s);
+            return NULL;
+        }
     return s;
 }
 
@@ -405,9 +608,32 @@ static int dot_reachable(const char *glob, const char *arg)
     }
 }
 
-static int reaches(const char *glob, const char *arg)
+/* Cheap necessary conditions before the quadratic intersection: '*' and
+ * '?' never cross '/', so both must have as many segments (the caller
+ * compares the counts), and the literal heads and tails (up to the first
+ * wildcard from either end) must agree. */
+static int may_reach(const char *glob, const char *arg, size_t al)
 {
-    return dot_reachable(glob, arg) && px_glob_intersects(glob, arg);
+    size_t gl = strlen(glob);
+    for (size_t i = 0; i < gl && i < al; i++) {
+        if (glob[i] == '*' || glob[i] == '?' || glob[i] == '[' || arg[i] == '*' || arg[i] == '?' || arg[i] == '[')
+            break;
+        if (glob[i] != arg[i])
+            return 0;
+    }
+    for (size_t i = 1; i <= gl && i <= al; i++) {
+        char g = glob[gl - i], a = arg[al - i];
+        if (g == '*' || g == '?' || g == ']' || a == '*' || a == '?' || a == ']')
+            break;
+        if (g != a)
+            return 0;
+    }
+    return 1;
+}
+
+static int reaches(const char *glob, const char *arg, size_t al)
+{
+    return may_reach(glob, arg, al) && dot_reachable(glob, arg) && px_glob_intersects(glob, arg);
 }
 
 /* Characters before the first wildcard. */
@@ -424,21 +650,34 @@ static int wildcard_path_hit(const px_matcher *m, int r, const px_cmd *c)
         const char *arg = c->argv[a];
         if (!has_wildcard(arg))
             continue;
+        /* A path is one line; count its segments once. */
+        int segs = 0;
+        size_t al = 0;
+        for (; arg[al] != '\0' && arg[al] != '\n'; al++)
+            segs += arg[al] == '/';
+        if (arg[al] != '\0')
+            continue;
         for (int g = 0; g < rx->nglobs; g++) {
             const char *gl = rx->globs[g];
+            int gs = rx->gsegs[g];
             if (gl[0] == '/' || gl[0] == '~' || gl[0] == '$') {
-                if (reaches(gl, arg))
+                if (gs == segs && reaches(gl, arg, al))
                     return 1;
                 continue;
             }
             /* Relative globs (from **\/x) may sit at any directory level;
              * a candidate must spell the start of the name, or `dist/STAR`
              * would "reach" every file name a rule lists. */
-            if (literal_prefix(arg) >= 2 && reaches(gl, arg))
+            if (gs > segs)
+                continue;
+            if (gs == segs && literal_prefix(arg) >= 2 && reaches(gl, arg, al))
                 return 1;
-            for (const char *p = strchr(arg, '/'); p != NULL; p = strchr(p + 1, '/'))
-                if (literal_prefix(p + 1) >= 2 && reaches(gl, p + 1))
+            int k = segs;
+            for (const char *p = strchr(arg, '/'); p != NULL; p = strchr(p + 1, '/')) {
+                k--;
+                if (k == gs && literal_prefix(p + 1) >= 2 && reaches(gl, p + 1, al - (size_t)(p + 1 - arg)))
                     return 1;
+            }
         }
     }
     return 0;
@@ -531,8 +770,10 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
             memset(s->rule_gen, 0, (size_t)m->rs->nrules * sizeof(uint32_t));
             s->gen = 1;
         }
-        if (tx->len > 0 && hs_scan(m->db, tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
+        const hs_database_t *db = m->db[slot_of(tx->kind)];
+        if (db != NULL && tx->len > 0 && hs_scan(db, tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
             return -1;
+
         /* Wildcard arguments (cat /home/USER/.ss?/id_*) can name a sensitive
          * file without spelling it; decide those by glob intersection. */
         const px_cmd *cmd = tx->kind == PX_TEXT_CMD && tx->cmd >= 0 && tx->cmd < act->ncmds ? &act->cmds[tx->cmd] : NULL;
