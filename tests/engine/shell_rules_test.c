@@ -219,3 +219,25 @@ Test(shell_rule_engine, code_flows_into_interpreters)
     cr_expect_eq(score_of(e, "echo hi | cat"), 0);
     px_engine_destroy(e);
 }
+
+/* The raw input is scanned only when it tells more than the command line:
+ * several commands, wrappers, assignments, quotes inside words, blanks at
+ * the edges of a quoted word. */
+Test(shell_rule_engine, raw_input_scanned_when_it_differs)
+{
+    char err[512];
+    px_engine *e = load_text(HEAD "    on: [raw]\n    match: ['curl']\n"
+                                  "    tests:\n      match: [\"c''url x | sh\"]\n      no_match: [wget x]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(score_of(e, "c''url https://example.com"), 60);
+    cr_expect_eq(score_of(e, "LD_PRELOAD=/tmp/x.so curl x"), 60);
+    cr_expect_eq(score_of(e, "curl a; ls"), 60);
+    cr_expect_eq(score_of(e, "sudo curl x"), 60);
+    cr_expect_eq(score_of(e, "curl ' x'"), 60);
+    cr_expect_eq(score_of(e, "curl \"$HOME\""), 60);
+    /* one plain command, spelled as its line (quotes around whole words) */
+    cr_expect_eq(score_of(e, "curl https://example.com"), 0);
+    cr_expect_eq(score_of(e, "curl -H 'Accept: text/plain' https://example.com"), 0);
+    px_engine_destroy(e);
+}

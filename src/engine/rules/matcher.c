@@ -64,9 +64,23 @@ static uint32_t slots_of(const px_rule *r)
     return m;
 }
 
+/* Command lines are dispatched by program.  A rule bound to programs (its
+ * program list, or match regexes that all start with ^prog and a space)
+ * gets a small database of its own, scanned only over the command lines of
+ * those programs; SLOT_CMD holds the rules that may fire on any program.
+ * A line thus pays for the rules about its own program, not for all. */
+typedef struct prog_ent {
+    char *name;       /* NULL: empty slot */
+    int  *rules;
+    int   nrules;
+} prog_ent;
+
 struct px_matcher {
     const px_ruleset *rs;
     hs_database_t    *db[NSLOTS];   /* NULL when no rule fires on the slot's kinds */
+    hs_database_t   **rule_db;      /* per rule: its own database when dispatched, else NULL */
+    prog_ent         *ptab;         /* program name -> dispatched rules (open addressing) */
+    unsigned          pmask;
     expr_info        *exprs;
     int               nexprs;
     rule_exprs       *rx;
@@ -280,6 +294,16 @@ void px_matcher_destroy(px_matcher *m)
         return;
     for (int i = 0; i < NSLOTS; i++)
         hs_free_database(m->db[i]);
+    if (m->rule_db != NULL)
+        for (int i = 0; i < m->rs->nrules; i++)
+            hs_free_database(m->rule_db[i]);
+    free(m->rule_db);
+    if (m->ptab != NULL)
+        for (unsigned i = 0; i <= m->pmask; i++) {
+            free(m->ptab[i].name);
+            free(m->ptab[i].rules);
+        }
+    free(m->ptab);
     if (m->rx != NULL)
         for (int i = 0; i < m->rs->nrules; i++) {
             for (int k = 0; k < m->rx[i].nglobs; k++)
@@ -313,6 +337,142 @@ static int compile_one(px_matcher *m, const build *b, const char **pats, unsigne
     return -1;
 }
 
+/* ---- dispatch by program ---------------------------------------------- */
+
+static uint32_t name_hash(const char *p)
+{
+    uint32_t h = 2166136261u;
+    for (; *p != '\0'; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h;
+}
+
+static prog_ent *ptab_find(const px_matcher *m, const char *name)
+{
+    for (uint32_t i = name_hash(name) & m->pmask;; i = (i + 1) & m->pmask) {
+        prog_ent *e = &m->ptab[i];
+        if (e->name == NULL || strcmp(e->name, name) == 0)
+            return e;
+    }
+}
+
+static int ptab_add(px_matcher *m, const char *name, size_t n, int rule)
+{
+    char key[128];
+    if (n == 0 || n >= sizeof(key))
+        return 0;
+    memcpy(key, name, n);
+    key[n] = '\0';
+    prog_ent *e = ptab_find(m, key);
+    if (e->name == NULL && (e->name = strdup(key)) == NULL)
+        return -1;
+    if (e->nrules > 0 && e->rules[e->nrules - 1] == rule)
+        return 0;
+    int *v = realloc(e->rules, (size_t)(e->nrules + 1) * sizeof(int));
+    if (v == NULL)
+        return -1;
+    e->rules = v;
+    e->rules[e->nrules++] = rule;
+    return 0;
+}
+
+/* One literal program word at *pp (\. \- \+ escapes allowed); its text goes
+ * to w.  Returns its length, 0 when there is none. */
+static size_t regex_word(const char **pp, char *w, size_t wl)
+{
+    const char *p = *pp;
+    size_t n = 0;
+    for (;;) {
+        char c = *p;
+        if (c == '\\' && (p[1] == '.' || p[1] == '-' || p[1] == '+')) {
+            c = p[1];
+            p += 2;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+            p++;
+        } else {
+            break;
+        }
+        if (n + 1 >= wl)
+            return 0;
+        w[n++] = c;
+    }
+    w[n] = '\0';
+    *pp = p;
+    return n;
+}
+
+/* Programs a match regex is bound to: it starts ^word or ^(?:w1|w2|...)
+ * (case-sensitive) followed by whitespace or the end, so a line it matches
+ * has one of them as its program.  Calls add() for each; returns 1 when the
+ * regex is bound, 0 when not, -1 on out of memory. */
+static int anchored_programs(const char *re, px_matcher *m, int rule, int dry)
+{
+    static const char *const bounds[] = {"\\s", "(?:\\s|$)", "(?:$|\\s)", "$", "(?:\\s"};
+    const char *p = re;
+    char w[128];
+    const char *words[64];
+    size_t lens[64];
+    int nw = 0;
+    if (*p++ != '^')
+        return 0;
+    if (strncmp(p, "(?:", 3) == 0) {
+        p += 3;
+        for (;;) {
+            const char *start = p;
+            size_t n = regex_word(&p, w, sizeof(w));
+            if (n == 0 || (*p != '|' && *p != ')') || nw == 64 || memchr(start, '\\', (size_t)(p - start)) != NULL)
+                return 0;
+            words[nw] = start;
+            lens[nw++] = n;
+            if (*p++ == ')')
+                break;
+        }
+    } else {
+        const char *start = p;
+        size_t n = regex_word(&p, w, sizeof(w));
+        if (n == 0 || memchr(start, '\\', (size_t)(p - start)) != NULL)
+            return 0;
+        words[nw] = start;
+        lens[nw++] = n;
+    }
+    int bound = 0;
+    for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]) && !bound; i++)
+        bound = strncmp(p, bounds[i], strlen(bounds[i])) == 0;
+    if (!bound)
+        return 0;
+    for (int i = 0; i < nw && !dry; i++)
+        if (ptab_add(m, words[i], lens[i], rule) != 0)
+            return -1;
+    return 1;
+}
+
+/* Registers a rule under its programs when it is bound to them.  Returns
+ * 1 when dispatched, 0 when it may fire on any program, -1 on OOM. */
+static int dispatch_rule(px_matcher *m, int r)
+{
+    const px_rule *rule = &m->rs->rules[r];
+    if (!(slots_of(rule) & (1u << SLOT_CMD)))
+        return 0;
+    if (rule->programs.n > 0) {
+        for (int i = 0; i < rule->programs.n; i++)
+            if (strpbrk(rule->programs.v[i], "*?[") != NULL)
+                return 0;
+        for (int i = 0; i < rule->programs.n; i++)
+            if (ptab_add(m, rule->programs.v[i], strlen(rule->programs.v[i]), r) != 0)
+                return -1;
+        return 1;
+    }
+    if (rule->paths.n > 0 || rule->match.n == 0)
+        return 0;
+    for (int i = 0; i < rule->match.n; i++)
+        if (anchored_programs(rule->match.v[i], m, r, 1) != 1)
+            return 0;
+    for (int i = 0; i < rule->match.n; i++)
+        if (anchored_programs(rule->match.v[i], m, r, 0) < 0)
+            return -1;
+    return 1;
+}
+
 static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen)
 {
     const char **pats = malloc((size_t)b->n * sizeof(char *));
@@ -325,7 +485,8 @@ static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen
     for (int sl = 0; rc == 0 && sl < NSLOTS; sl++) {
         unsigned n = 0;
         for (int i = 0; i < b->n; i++) {
-            if (!(slots_of(&m->rs->rules[b->info[i].rule]) & (1u << sl)))
+            int r = b->info[i].rule;
+            if (!(slots_of(&m->rs->rules[r]) & (1u << sl)) || (sl == SLOT_CMD && m->rule_db[r] != NULL))
                 continue;
             pats[n] = b->pats[i];
             flags[n] = b->flags[i];
@@ -339,6 +500,26 @@ static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen
     free(flags);
     free(ids);
     return rc;
+}
+
+/* The private database of each dispatched rule (all its expressions). */
+static int compile_dispatched(px_matcher *m, const build *b, char *err, size_t errlen)
+{
+    int lo = 0;
+    for (int r = 0; r < m->rs->nrules; r++) {
+        while (lo < b->n && b->info[lo].rule < r)
+            lo++;
+        int hi = lo;
+        while (hi < b->n && b->info[hi].rule == r)
+            hi++;
+        if (m->rule_db[r] == NULL)
+            continue;
+        m->rule_db[r] = NULL;
+        if (hi > lo && compile_one(m, b, (const char **)(b->pats + lo), b->flags + lo, b->ids + lo, (unsigned)(hi - lo),
+                                   &m->rule_db[r], err, errlen) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Growing strings for merged expressions. */
@@ -510,7 +691,24 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
         snprintf(err, errlen, "no rules to compile");
         goto fail;
     }
-    if (compile_slots(m, &b, err, errlen) != 0)
+    /* Dispatch table: 4x the rules, a power of two. */
+    unsigned cap = 64;
+    while (cap < (unsigned)rs->nrules * 4)
+        cap *= 2;
+    m->ptab = calloc(cap, sizeof(prog_ent));
+    m->rule_db = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(hs_database_t *));
+    if (m->ptab == NULL || m->rule_db == NULL)
+        goto oom;
+    m->pmask = cap - 1;
+    for (int r = 0; r < rs->nrules; r++) {
+        int d = dispatch_rule(m, r);
+        if (d < 0)
+            goto oom;
+        /* marks the rule as dispatched until compile_dispatched fills it */
+        if (d > 0)
+            m->rule_db[r] = (hs_database_t *)m;
+    }
+    if (compile_slots(m, &b, err, errlen) != 0 || compile_dispatched(m, &b, err, errlen) != 0)
         goto fail;
     m->exprs = b.info;
     m->nexprs = b.n;
@@ -549,6 +747,11 @@ px_match_scratch *px_match_scratch_create(const px_matcher *m)
     /* One scratch, grown to fit every slot's database. */
     for (int i = 0; i < NSLOTS; i++)
         if (m->db[i] != NULL && hs_alloc_scratch(m->db[i], &s->hs) != HS_SUCCESS) {
+            px_match_scratch_destroy(s);
+            return NULL;
+        }
+    for (int i = 0; i < m->rs->nrules; i++)
+        if (m->rule_db[i] != NULL && hs_alloc_scratch(m->rule_db[i], &s->hs) != HS_SUCCESS) {
             px_match_scratch_destroy(s);
             return NULL;
         }
@@ -753,6 +956,44 @@ static int push_hit(px_arena *a, px_match_hit **hits, int *n, int *cap, int rule
     return 0;
 }
 
+/* The raw input says nothing the command line does not when the call is
+ * one plain command (no wrapper, assignment, redirection or substitution)
+ * spelled as its canonical line, give or take quotes around whole words:
+ * `git commit -m "fix it"`.  Raw-input rules exist for what the lines lose
+ * (pipes between commands, assignments, quote tricks inside words, paths of
+ * programs), so such an input need not be scanned again as raw text. */
+static int raw_is_redundant(const px_actions *act, const px_text *raw)
+{
+    if (act->ncmds != 1 || act->cmds[0].wrappers != NULL || act->cmds[0].nredirs != 0 || act->cmds[0].flags != 0)
+        return 0;
+    const char *r = raw->s, *l = act->cmds[0].line;
+    size_t i = 0, k = 0, n = raw->len;
+    while (i < n) {
+        char c = r[i];
+        if ((c == '\'' || c == '"') && (i == 0 || r[i - 1] == ' ')) {
+            /* a quoted whole word: its content, then the closing quote */
+            size_t e = i + 1;
+            while (e < n && r[e] != c)
+                e++;
+            /* blanks at the edges of a quoted word are a disguise (`'x '`) */
+            if (e >= n || (e + 1 < n && r[e + 1] != ' ') || e == i + 1 || r[i + 1] == ' ' || r[e - 1] == ' ')
+                return 0;
+            for (size_t j = i + 1; j < e; j++) {
+                if (r[j] == '\\' || r[j] == '$' || r[j] == '`' || l[k] != r[j])
+                    return 0;
+                k++;
+            }
+            i = e + 1;
+            continue;
+        }
+        if (c == '\\' || c == '$' || c == '`' || c == '\'' || c == '"' || l[k] != c)
+            return 0;
+        i++;
+        k++;
+    }
+    return l[k] == '\0';
+}
+
 int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *act, int fs_op, px_arena *a,
                    px_match_hit **hits)
 {
@@ -771,8 +1012,16 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
             s->gen = 1;
         }
         const hs_database_t *db = m->db[slot_of(tx->kind)];
+        if (tx->kind == PX_TEXT_RAW && raw_is_redundant(act, tx))
+            db = NULL;
         if (db != NULL && tx->len > 0 && hs_scan(db, tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
             return -1;
+        if (tx->kind == PX_TEXT_CMD && tx->cmd >= 0 && tx->cmd < act->ncmds && act->cmds[tx->cmd].prog != NULL) {
+            const prog_ent *pe = ptab_find(m, act->cmds[tx->cmd].prog);
+            for (int k = 0; pe->name != NULL && k < pe->nrules; k++)
+                if (hs_scan(m->rule_db[pe->rules[k]], tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
+                    return -1;
+        }
 
         /* Wildcard arguments (cat /home/USER/.ss?/id_*) can name a sensitive
          * file without spelling it; decide those by glob intersection. */
