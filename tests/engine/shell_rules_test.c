@@ -226,7 +226,7 @@ Test(shell_rule_engine, code_flows_into_interpreters)
 Test(shell_rule_engine, raw_input_scanned_when_it_differs)
 {
     char err[512];
-    px_engine *e = load_text(HEAD "    on: [raw]\n    match: ['curl']\n"
+    px_engine *e = load_text(HEAD "    on: [raw]\n    match: ['url']\n"
                                   "    tests:\n      match: [\"c''url x | sh\"]\n      no_match: [wget x]\n",
                              err, sizeof(err));
     cr_assert_not_null(e, "%s", err);
