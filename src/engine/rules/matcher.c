@@ -79,6 +79,7 @@ struct px_matcher {
     const px_ruleset *rs;
     hs_database_t    *db[NSLOTS];   /* NULL when no rule fires on the slot's kinds */
     hs_database_t   **rule_db;      /* per rule: its own database when dispatched, else NULL */
+    hs_database_t   **cond_db;      /* per rule: its all/unless regexes, scanned only once the rule is a candidate */
     prog_ent         *ptab;         /* program name -> dispatched rules (open addressing) */
     unsigned          pmask;
     expr_info        *exprs;
@@ -298,6 +299,10 @@ void px_matcher_destroy(px_matcher *m)
         for (int i = 0; i < m->rs->nrules; i++)
             hs_free_database(m->rule_db[i]);
     free(m->rule_db);
+    if (m->cond_db != NULL)
+        for (int i = 0; i < m->rs->nrules; i++)
+            hs_free_database(m->cond_db[i]);
+    free(m->cond_db);
     if (m->ptab != NULL)
         for (unsigned i = 0; i <= m->pmask; i++) {
             free(m->ptab[i].name);
@@ -486,6 +491,8 @@ static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen
         unsigned n = 0;
         for (int i = 0; i < b->n; i++) {
             int r = b->info[i].rule;
+            if (b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS)
+                continue;
             if (!(slots_of(&m->rs->rules[r]) & (1u << sl)) || (sl == SLOT_CMD && m->rule_db[r] != NULL))
                 continue;
             pats[n] = b->pats[i];
@@ -502,24 +509,50 @@ static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen
     return rc;
 }
 
-/* The private database of each dispatched rule (all its expressions). */
-static int compile_dispatched(px_matcher *m, const build *b, char *err, size_t errlen)
+/* Per rule, one database of its primary expressions (programs, match,
+ * paths) when it is dispatched by program, and one of its conditions (all,
+ * unless), scanned only when the primaries hit: most rules never get that
+ * far on ordinary commands, so their conditions cost nothing there. */
+static int compile_rule_dbs(px_matcher *m, const build *b, char *err, size_t errlen)
 {
-    int lo = 0;
-    for (int r = 0; r < m->rs->nrules; r++) {
+    const char **pats = malloc((size_t)b->n * sizeof(char *));
+    unsigned *flags = malloc((size_t)b->n * sizeof(unsigned)), *ids = malloc((size_t)b->n * sizeof(unsigned));
+    int rc = 0, lo = 0;
+    if (pats == NULL || flags == NULL || ids == NULL) {
+        snprintf(err, errlen, "out of memory compiling rules");
+        rc = -1;
+    }
+    for (int r = 0; rc == 0 && r < m->rs->nrules; r++) {
         while (lo < b->n && b->info[lo].rule < r)
             lo++;
         int hi = lo;
         while (hi < b->n && b->info[hi].rule == r)
             hi++;
-        if (m->rule_db[r] == NULL)
-            continue;
-        m->rule_db[r] = NULL;
-        if (hi > lo && compile_one(m, b, (const char **)(b->pats + lo), b->flags + lo, b->ids + lo, (unsigned)(hi - lo),
-                                   &m->rule_db[r], err, errlen) != 0)
-            return -1;
+        for (int pass = 0; pass < 2 && rc == 0; pass++) {
+            unsigned n = 0;
+            for (int i = lo; i < hi; i++) {
+                int cond = b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS;
+                if (cond != pass)
+                    continue;
+                pats[n] = b->pats[i];
+                flags[n] = b->flags[i];
+                ids[n] = b->ids[i];
+                n++;
+            }
+            hs_database_t **dst = pass ? &m->cond_db[r] : &m->rule_db[r];
+            if (pass == 0) {
+                if (*dst == NULL)
+                    continue;
+                *dst = NULL; /* was a mark: dispatched */
+            }
+            if (n > 0)
+                rc = compile_one(m, b, pats, flags, ids, n, dst, err, errlen);
+        }
     }
-    return 0;
+    free(pats);
+    free(flags);
+    free(ids);
+    return rc;
 }
 
 /* Growing strings for merged expressions. */
@@ -697,7 +730,8 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
         cap *= 2;
     m->ptab = calloc(cap, sizeof(prog_ent));
     m->rule_db = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(hs_database_t *));
-    if (m->ptab == NULL || m->rule_db == NULL)
+    m->cond_db = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(hs_database_t *));
+    if (m->ptab == NULL || m->rule_db == NULL || m->cond_db == NULL)
         goto oom;
     m->pmask = cap - 1;
     for (int r = 0; r < rs->nrules; r++) {
@@ -708,7 +742,7 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
         if (d > 0)
             m->rule_db[r] = (hs_database_t *)m;
     }
-    if (compile_slots(m, &b, err, errlen) != 0 || compile_dispatched(m, &b, err, errlen) != 0)
+    if (compile_slots(m, &b, err, errlen) != 0 || compile_rule_dbs(m, &b, err, errlen) != 0)
         goto fail;
     m->exprs = b.info;
     m->nexprs = b.n;
@@ -751,7 +785,8 @@ px_match_scratch *px_match_scratch_create(const px_matcher *m)
             return NULL;
         }
     for (int i = 0; i < m->rs->nrules; i++)
-        if (m->rule_db[i] != NULL && hs_alloc_scratch(m->rule_db[i], &s->hs) != HS_SUCCESS) {
+        if ((m->rule_db[i] != NULL && hs_alloc_scratch(m->rule_db[i], &s->hs) != HS_SUCCESS) ||
+            (m->cond_db[i] != NULL && hs_alloc_scratch(m->cond_db[i], &s->hs) != HS_SUCCESS)) {
             px_match_scratch_destroy(s);
             return NULL;
         }
@@ -895,7 +930,7 @@ static int prog_in(const px_strlist *l, const char *prog)
 }
 
 /* The rule's logic on one scanned text; see rule.h. */
-static int rule_fires(const px_matcher *m, const px_match_scratch *s, int r, const px_actions *act, int t,
+static int rule_fires(const px_matcher *m, px_match_scratch *s, int r, const px_actions *act, int t,
                       int fs_op, int wildcard_hit, uint32_t call_flags)
 {
     const px_rule *rule = &m->rs->rules[r];
@@ -931,6 +966,9 @@ static int rule_fires(const px_matcher *m, const px_match_scratch *s, int r, con
     if (!prog || !match || !path)
         return 0;
     const rule_exprs *rx = &m->rx[r];
+    if (m->cond_db[r] != NULL && tx->len > 0 &&
+        hs_scan(m->cond_db[r], tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
+        return 0;
     for (int i = 0; i < rx->nall; i++)
         if (!hit(s, rx->all_first + i))
             return 0;
