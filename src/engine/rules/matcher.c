@@ -122,22 +122,35 @@ static int put(char *out, size_t outlen, size_t *o, const char *s)
  * ends in a wildcard, a boundary after it, so /etc/shadow does not match
  * /etc/shadowsocks.  Boundaries include the brackets and slashes that wrap
  * paths inside code and URLs (file:///etc/shadow, \input{/etc/shadow}). */
-int px_path_glob_to_regex(const char *g, char *out, size_t outlen)
+/* Prefixes of the three glob forms: ~/x (any home), **\/x (any directory)
+ * and /abs or relative x.  glob_kind() returns the form and how many
+ * characters of the glob the prefix stands for. */
+enum { GLOB_HOME, GLOB_ANYDIR, GLOB_PLAIN, GLOB_KINDS };
+static const char *const glob_prefix[GLOB_KINDS] = {
+    "(?:^|[\\s'\"=:<>(@,;|&`{\\[/])(?:~|\\$HOME|\\$\\{HOME\\}|/home/[^/\\s]*|/root|/Users/[^/\\s]*)/",
+    "(?:(?:^|[\\s'\"=:<>(@,;|&`])(?:[^\\s'\"]*/)?|/)",
+    "(?:^|[\\s'\"=:<>(@,;|&`{\\[/])",
+};
+
+static int glob_kind(const char *g, size_t *skip)
+{
+    if (strncmp(g, "~/", 2) == 0) {
+        *skip = 2;
+        return GLOB_HOME;
+    }
+    if (strncmp(g, "**/", 3) == 0) {
+        *skip = 3;
+        return GLOB_ANYDIR;
+    }
+    *skip = 0;
+    return GLOB_PLAIN;
+}
+
+/* The glob after its prefix, as a regex with its end boundary. */
+static int glob_body_to_regex(const char *g, char *out, size_t outlen)
 {
     size_t o = 0;
-    const char *lb = "(?:^|[\\s'\"=:<>(@,;|&`{\\[/])";
-    if (strncmp(g, "~/", 2) == 0) {
-        if (put(out, outlen, &o, lb) || put(out, outlen, &o, "(?:~|\\$HOME|\\$\\{HOME\\}|/home/[^/\\s]*|/root|/Users/[^/\\s]*)/"))
-            return -1;
-        g += 2;
-    } else if (strncmp(g, "**/", 3) == 0) {
-        if (put(out, outlen, &o, "(?:(?:^|[\\s'\"=:<>(@,;|&`])(?:[^\\s'\"]*/)?|/)"))
-            return -1;
-        g += 3;
-    } else {
-        if (put(out, outlen, &o, lb))
-            return -1;
-    }
+    out[0] = '\0';
     int ends_wild = 0;
     for (; *g != '\0'; g++) {
         char tmp[8];
@@ -182,6 +195,15 @@ int px_path_glob_to_regex(const char *g, char *out, size_t outlen)
     if (!ends_wild && put(out, outlen, &o, "(?:$|[\\s'\"/;|&<>),:`}\\]\\\\])"))
         return -1;
     return 0;
+}
+
+int px_path_glob_to_regex(const char *g, char *out, size_t outlen)
+{
+    size_t skip, o = 0;
+    int k = glob_kind(g, &skip);
+    if (put(out, outlen, &o, glob_prefix[k]))
+        return -1;
+    return glob_body_to_regex(g + skip, out + o, outlen - o);
 }
 
 /* Program names: `python*` style globs over the first word of a command line. */
@@ -690,15 +712,27 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
         if (rule->match.n > 0 &&
             (merged(&x, prog_re, rule->match.v, rule->match.n) != 0 || build_add(&b, x.p, r, ROLE_MATCH) != 0))
             goto oom;
-        /* All path globs of a rule: one expression. */
+        /* All path globs of a rule: one expression, each prefix form once
+         * with the globs' bodies as alternatives behind it. */
         x.n = 0;
-        for (int i = 0; i < rule->paths.n; i++) {
-            if (px_path_glob_to_regex(rule->paths.v[i], re, sizeof(re)) != 0) {
-                snprintf(err, errlen, "%s:%d: rule %s: bad path glob '%s'", rule->file, rule->line, rule->id,
-                         rule->paths.v[i]);
-                goto fail;
+        for (int k = 0; k < GLOB_KINDS; k++) {
+            int nk = 0;
+            for (int i = 0; i < rule->paths.n; i++) {
+                size_t skip;
+                if (glob_kind(rule->paths.v[i], &skip) != k)
+                    continue;
+                if (glob_body_to_regex(rule->paths.v[i] + skip, re, sizeof(re)) != 0) {
+                    snprintf(err, errlen, "%s:%d: rule %s: bad path glob '%s'", rule->file, rule->line, rule->id,
+                             rule->paths.v[i]);
+                    goto fail;
+                }
+                if ((nk == 0 && ((x.n > 0 && sb_puts(&x, "|")) || sb_puts(&x, "(?:") || sb_puts(&x, glob_prefix[k]) ||
+                                 sb_puts(&x, "(?:"))) ||
+                    (nk > 0 && sb_puts(&x, "|")) || sb_alt(&x, re) || add_globs(rx, rule->paths.v[i]) != 0)
+                    goto oom;
+                nk++;
             }
-            if ((i > 0 && sb_puts(&x, "|")) || sb_alt(&x, re) || add_globs(rx, rule->paths.v[i]) != 0)
+            if (nk > 0 && sb_puts(&x, "))"))
                 goto oom;
         }
         if (rule->paths.n > 0) {
