@@ -283,7 +283,14 @@ static int uses_download(const dataflow_state *s, const px_cmd *c, const char *f
 static void code_flows(const dataflow_state *s, int self, px_analysis *an)
 {
     const px_actions *act = &an->actions;
-    if (s->exec == NULL)
+    if (s->exec == NULL || act->ncmds < 2)
+        return;
+    /* Most calls run no interpreter at all: look for one first. */
+    int any = 0;
+    for (int d = 0; d < act->ncmds && !any; d++)
+        any = in_list(s->exec, act->cmds[d].prog) || strcmp(act->cmds[d].prog, "chmod") == 0 ||
+              strchr(act->cmds[d].argv[0], '/') != NULL;
+    if (!any)
         return;
     int found[CODE_COUNT] = {0};
     int ip = 0, made_exec = 0;

@@ -1,10 +1,12 @@
 #include "engine/rules/matcher.h"
 
 #include <hs.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/normalize/shell.h"
 
@@ -346,23 +348,6 @@ void px_matcher_destroy(px_matcher *m)
 
 /* One database per slot, each with the expressions (global ids kept) of the
  * rules that can fire there. */
-static void report_bad_regex(const px_rule *rule, const char *msg, char *err, size_t errlen);
-
-static int compile_one(px_matcher *m, const build *b, const char **pats, unsigned *flags, unsigned *ids, unsigned n,
-                       hs_database_t **db, char *err, size_t errlen)
-{
-    hs_compile_error_t *cerr = NULL;
-    if (hs_compile_multi(pats, flags, ids, n, HS_MODE_BLOCK, NULL, db, &cerr) == HS_SUCCESS)
-        return 0;
-    int at = cerr != NULL && cerr->expression >= 0 && (unsigned)cerr->expression < n ? (int)ids[cerr->expression] : -1;
-    if (at >= 0) {
-        report_bad_regex(&m->rs->rules[b->info[at].rule], cerr->message, err, errlen);
-    } else {
-        snprintf(err, errlen, "hyperscan: %s", cerr != NULL ? cerr->message : "compile failed");
-    }
-    hs_free_compile_error(cerr);
-    return -1;
-}
 
 /* ---- dispatch by program ---------------------------------------------- */
 
@@ -429,7 +414,8 @@ static size_t regex_word(const char **pp, char *w, size_t wl)
 }
 
 /* Programs a match regex is bound to: it starts ^word or ^(?:w1|w2|...)
- * (case-sensitive) followed by whitespace or the end, so a line it matches
+ * followed by whitespace or the end (names are dispatched as spelled, even
+ * under (?i)), so a line it matches
  * has one of them as its program.  Calls add() for each; returns 1 when the
  * regex is bound, 0 when not, -1 on out of memory. */
 static int anchored_programs(const char *re, px_matcher *m, int rule, int dry)
@@ -440,6 +426,9 @@ static int anchored_programs(const char *re, px_matcher *m, int rule, int dry)
     const char *words[64];
     size_t lens[64];
     int nw = 0;
+    /* (?i): the program names are still looked up as spelled */
+    if (strncmp(p, "(?i)", 4) == 0)
+        p += 4;
     if (*p++ != '^')
         return 0;
     if (strncmp(p, "(?:", 3) == 0) {
@@ -500,14 +489,130 @@ static int dispatch_rule(px_matcher *m, int r)
     return 1;
 }
 
-static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen)
+
+
+/* ---- compilation ------------------------------------------------------ */
+
+/* One database to compile: a subset of the build's expressions (global ids
+ * kept) and where the result goes. */
+typedef struct cjob {
+    const char        **pats;
+    unsigned           *flags;
+    unsigned           *ids;
+    unsigned            n;
+    hs_database_t     **dst;
+    hs_compile_error_t *cerr;
+    int                 failed;
+} cjob;
+
+typedef struct cjobs {
+    cjob           *v;
+    int             n, cap;
+    int             next;    /* next job to take (under lock) */
+    pthread_mutex_t lock;
+} cjobs;
+
+static int job_add(cjobs *q, const build *b, const int *sel, unsigned n, hs_database_t **dst)
 {
-    const char **pats = malloc((size_t)b->n * sizeof(char *));
-    unsigned *flags = malloc((size_t)b->n * sizeof(unsigned)), *ids = malloc((size_t)b->n * sizeof(unsigned));
+    if (q->n == q->cap) {
+        int cap = q->cap ? q->cap * 2 : 64;
+        cjob *v = realloc(q->v, (size_t)cap * sizeof(*v));
+        if (v == NULL)
+            return -1;
+        q->v = v;
+        q->cap = cap;
+    }
+    cjob *j = &q->v[q->n];
+    memset(j, 0, sizeof(*j));
+    j->pats = malloc(n * sizeof(char *));
+    j->flags = malloc(n * sizeof(unsigned));
+    j->ids = malloc(n * sizeof(unsigned));
+    if (j->pats == NULL || j->flags == NULL || j->ids == NULL) {
+        free(j->pats);
+        free(j->flags);
+        free(j->ids);
+        return -1;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        j->pats[k] = b->pats[sel[k]];
+        j->flags[k] = b->flags[sel[k]];
+        j->ids[k] = b->ids[sel[k]];
+    }
+    j->n = n;
+    j->dst = dst;
+    q->n++;
+    return 0;
+}
+
+static void *compile_worker(void *arg)
+{
+    cjobs *q = arg;
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        int k = q->next < q->n ? q->next++ : -1;
+        pthread_mutex_unlock(&q->lock);
+        if (k < 0)
+            return NULL;
+        cjob *j = &q->v[k];
+        j->failed = hs_compile_multi(j->pats, j->flags, j->ids, j->n, HS_MODE_BLOCK, NULL, j->dst, &j->cerr) != HS_SUCCESS;
+    }
+}
+
+static void report_bad_regex(const px_rule *rule, const char *msg, char *err, size_t errlen);
+
+/* Compiles the jobs from q->next on, on up to 4 threads (Hyperscan
+ * compiles are independent), then reports the first failure in job order
+ * and frees the jobs. */
+static int run_jobs(px_matcher *m, const build *b, cjobs *q, char *err, size_t errlen)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = ncpu > 4 ? 4 : ncpu < 1 ? 1 : (int)ncpu;
+    if (nt > q->n - q->next)
+        nt = q->n - q->next;
+    pthread_t th[4];
+    int started = 0;
+    for (int t = 1; t < nt; t++)
+        if (pthread_create(&th[started], NULL, compile_worker, q) == 0)
+            started++;
+    compile_worker(q);
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
     int rc = 0;
-    if (pats == NULL || flags == NULL || ids == NULL) {
+    for (int k = 0; k < q->n; k++) {
+        cjob *j = &q->v[k];
+        if (j->failed && rc == 0) {
+            const hs_compile_error_t *ce = j->cerr;
+            int at = ce != NULL && ce->expression >= 0 && (unsigned)ce->expression < j->n ? (int)j->ids[ce->expression] : -1;
+            if (at >= 0)
+                report_bad_regex(&m->rs->rules[b->info[at].rule], ce->message, err, errlen);
+            else
+                snprintf(err, errlen, "hyperscan: %s", ce != NULL ? ce->message : "compile failed");
+            rc = -1;
+        }
+        hs_free_compile_error(j->cerr);
+        free(j->pats);
+        free(j->flags);
+        free(j->ids);
+    }
+    free(q->v);
+    q->v = NULL;
+    return rc;
+}
+
+/* The jobs: one database per slot (rules dispatched by program are left
+ * out of SLOT_CMD, and rule conditions out of every slot), and per rule
+ * one database of its primaries when dispatched and one of its conditions
+ * (all, unless), scanned only when the primaries hit: most rules never get
+ * that far on ordinary commands, so their conditions cost nothing there. */
+static int compile_all(px_matcher *m, const build *b, char *err, size_t errlen)
+{
+    cjobs q = {0};
+    int *sel = malloc((size_t)(b->n ? b->n : 1) * sizeof(int));
+    int rc = 0;
+    if (sel == NULL || pthread_mutex_init(&q.lock, NULL) != 0) {
+        free(sel);
         snprintf(err, errlen, "out of memory compiling rules");
-        rc = -1;
+        return -1;
     }
     for (int sl = 0; rc == 0 && sl < NSLOTS; sl++) {
         unsigned n = 0;
@@ -517,34 +622,12 @@ static int compile_slots(px_matcher *m, const build *b, char *err, size_t errlen
                 continue;
             if (!(slots_of(&m->rs->rules[r]) & (1u << sl)) || (sl == SLOT_CMD && m->rule_db[r] != NULL))
                 continue;
-            pats[n] = b->pats[i];
-            flags[n] = b->flags[i];
-            ids[n] = b->ids[i];
-            n++;
+            sel[n++] = i;
         }
-        if (n > 0)
-            rc = compile_one(m, b, pats, flags, ids, n, &m->db[sl], err, errlen);
+        if (n > 0 && job_add(&q, b, sel, n, &m->db[sl]) != 0)
+            rc = -1;
     }
-    free(pats);
-    free(flags);
-    free(ids);
-    return rc;
-}
-
-/* Per rule, one database of its primary expressions (programs, match,
- * paths) when it is dispatched by program, and one of its conditions (all,
- * unless), scanned only when the primaries hit: most rules never get that
- * far on ordinary commands, so their conditions cost nothing there. */
-static int compile_rule_dbs(px_matcher *m, const build *b, char *err, size_t errlen)
-{
-    const char **pats = malloc((size_t)b->n * sizeof(char *));
-    unsigned *flags = malloc((size_t)b->n * sizeof(unsigned)), *ids = malloc((size_t)b->n * sizeof(unsigned));
-    int rc = 0, lo = 0;
-    if (pats == NULL || flags == NULL || ids == NULL) {
-        snprintf(err, errlen, "out of memory compiling rules");
-        rc = -1;
-    }
-    for (int r = 0; rc == 0 && r < m->rs->nrules; r++) {
+    for (int r = 0, lo = 0; rc == 0 && r < m->rs->nrules; r++) {
         while (lo < b->n && b->info[lo].rule < r)
             lo++;
         int hi = lo;
@@ -552,29 +635,29 @@ static int compile_rule_dbs(px_matcher *m, const build *b, char *err, size_t err
             hi++;
         for (int pass = 0; pass < 2 && rc == 0; pass++) {
             unsigned n = 0;
-            for (int i = lo; i < hi; i++) {
-                int cond = b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS;
-                if (cond != pass)
-                    continue;
-                pats[n] = b->pats[i];
-                flags[n] = b->flags[i];
-                ids[n] = b->ids[i];
-                n++;
-            }
+            for (int i = lo; i < hi; i++)
+                if ((b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS) == pass)
+                    sel[n++] = i;
             hs_database_t **dst = pass ? &m->cond_db[r] : &m->rule_db[r];
             if (pass == 0) {
                 if (*dst == NULL)
                     continue;
                 *dst = NULL; /* was a mark: dispatched */
             }
-            if (n > 0)
-                rc = compile_one(m, b, pats, flags, ids, n, dst, err, errlen);
+            if (n > 0 && job_add(&q, b, sel, n, dst) != 0)
+                rc = -1;
         }
     }
-    free(pats);
-    free(flags);
-    free(ids);
-    return rc;
+    free(sel);
+    if (rc != 0)
+        q.next = q.n; /* out of memory: free the jobs without compiling */
+    int jrc = run_jobs(m, b, &q, err, errlen);
+    pthread_mutex_destroy(&q.lock);
+    if (rc != 0) {
+        snprintf(err, errlen, "out of memory compiling rules");
+        return -1;
+    }
+    return jrc;
 }
 
 /* Growing strings for merged expressions. */
@@ -776,7 +859,7 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
         if (d > 0)
             m->rule_db[r] = (hs_database_t *)m;
     }
-    if (compile_slots(m, &b, err, errlen) != 0 || compile_rule_dbs(m, &b, err, errlen) != 0)
+    if (compile_all(m, &b, err, errlen) != 0)
         goto fail;
     m->exprs = b.info;
     m->nexprs = b.n;
