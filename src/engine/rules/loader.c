@@ -16,6 +16,8 @@
  *       programs: [nmap, masscan]
  *       match: 'regex' | [regex, ...]
  *       all: [...]; unless: [...]; paths: [...]; sudo: true; ops: [read]
+ *       flags: [nested]; not_flags: [remote]; call_flags: [sudo]
+ *       parents: [awk, find]; not_parents: [docker, kubectl]
  *       tests:
  *         match: ['nmap -sV 10.0.0.0/24', {read: /home/u/.ssh/id_rsa}]
  *         no_match: ['nmap --version']
@@ -109,6 +111,11 @@ static const char *const text_kind_names[PX_TEXT_KIND_COUNT] = {
 };
 
 static const char *const fs_op_names[] = {"read", "write", "delete", "list", "create"};
+
+/* px_cmd_flags, bit by bit (action.h). */
+static const char *const cmd_flag_names[] = {"sudo",   "pipe_in", "pipe_out",   "background", "subst",
+                                             "nested", "decoded", "obfuscated", "remote"};
+#define NCMD_FLAGS ((int)(sizeof(cmd_flag_names) / sizeof(cmd_flag_names[0])))
 
 static int read_mask(load_ctx *c, yaml_node_t *n, const char *key, const char *const *names, int count,
                      uint32_t *out)
@@ -257,6 +264,8 @@ static void rule_free(px_rule *r)
     free(r->technique);
     free(r->file);
     strlist_free(&r->programs);
+    strlist_free(&r->parents);
+    strlist_free(&r->not_parents);
     strlist_free(&r->match);
     strlist_free(&r->all);
     strlist_free(&r->unless);
@@ -290,7 +299,7 @@ static int read_tests(load_ctx *c, yaml_node_t *n, px_rule *r)
 }
 
 /* Every rule field, one row each, instead of an if-chain per key. */
-enum field_kind { F_STR, F_LIST, F_BOOL, F_SCORE, F_TACTIC, F_ON, F_OPS, F_TESTS };
+enum field_kind { F_STR, F_LIST, F_BOOL, F_SCORE, F_TACTIC, F_ON, F_OPS, F_FLAGS, F_TESTS };
 static const struct {
     const char     *key;
     enum field_kind kind;
@@ -305,7 +314,12 @@ static const struct {
     {"sudo", F_BOOL, offsetof(px_rule, sudo)},
     {"on", F_ON, offsetof(px_rule, on)},
     {"ops", F_OPS, offsetof(px_rule, ops)},
+    {"flags", F_FLAGS, offsetof(px_rule, flags)},
+    {"not_flags", F_FLAGS, offsetof(px_rule, not_flags)},
+    {"call_flags", F_FLAGS, offsetof(px_rule, call_flags)},
     {"programs", F_LIST, offsetof(px_rule, programs)},
+    {"parents", F_LIST, offsetof(px_rule, parents)},
+    {"not_parents", F_LIST, offsetof(px_rule, not_parents)},
     {"match", F_LIST, offsetof(px_rule, match)},
     {"all", F_LIST, offsetof(px_rule, all)},
     {"unless", F_LIST, offsetof(px_rule, unless)},
@@ -338,6 +352,7 @@ static int read_rule(load_ctx *c, yaml_node_t *n, px_rule *r)
         case F_BOOL: rc = read_bool(c, v, (bool *)dst); break;
         case F_ON: rc = read_mask(c, v, k, text_kind_names, PX_TEXT_KIND_COUNT, (uint32_t *)dst); break;
         case F_OPS: rc = read_mask(c, v, k, fs_op_names, 5, (uint32_t *)dst); break;
+        case F_FLAGS: rc = read_mask(c, v, k, cmd_flag_names, NCMD_FLAGS, (uint32_t *)dst); break;
         case F_TESTS: rc = read_tests(c, v, r); break;
         case F_TACTIC:
             if ((*(int *)dst = px_tactic_parse(scalar(v))) < 0)
@@ -365,6 +380,10 @@ static int read_rule(load_ctx *c, yaml_node_t *n, px_rule *r)
         return errat(c, n, "rule %s has no tactic", r->id);
     if (r->score < 0)
         return errat(c, n, "rule %s has no score", r->id);
+    if (r->sudo)
+        r->flags |= PX_CMD_SUDO;
+    if (r->flags & r->not_flags)
+        return errat(c, n, "rule %s requires and forbids the same flag", r->id);
     if (r->programs.n + r->match.n + r->paths.n == 0)
         return errat(c, n, "rule %s needs programs, match or paths", r->id);
     if (r->nex_match == 0 || r->nex_no_match == 0)

@@ -13,6 +13,18 @@
  *   all        every one of these regexes matches too
  *   unless     none of these regexes matches
  *   sudo       the command ran through sudo/doas/pkexec
+ *   flags      the text's command has every one of these px_cmd flags
+ *              (sudo, pipe_in, pipe_out, background, subst, nested,
+ *              decoded, obfuscated, remote)
+ *   not_flags  the text's command has none of these (a text without a
+ *              command has none)
+ *   call_flags some command of the call has each of these: context from
+ *              the rest of the call (a bare `/bin/sh` typed into a program
+ *              started with sudo on the line before)
+ *   parents    the command was unpacked from the argument or body of a
+ *              command whose program is in this set (globs allowed):
+ *              the shell that awk's system() or find -exec starts
+ *   not_parents ... or was not (a shell inside docker run / kubectl exec)
  *   ops        for file-operation texts: the operation is one of these
  *
  * At least one of programs/match/paths is required.  All regexes of all
@@ -60,7 +72,12 @@ typedef struct px_rule {
     uint32_t   on;           /* bit set of px_text_kind */
     uint32_t   ops;          /* bit set of px_fs_op (0 = any) */
     bool       sudo;
+    uint32_t   flags;        /* px_cmd_flags the command must have */
+    uint32_t   not_flags;    /* px_cmd_flags it must not have */
+    uint32_t   call_flags;   /* px_cmd_flags some command of the call has */
     px_strlist programs;
+    px_strlist parents;
+    px_strlist not_parents;
     px_strlist match;
     px_strlist all;
     px_strlist unless;
