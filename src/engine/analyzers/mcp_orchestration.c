@@ -3,10 +3,10 @@
  * The rules (rules/mcp_orchestration.yaml) recognise secret material in the
  * texts of a call.  This code decides where the call sends it:
  *
- *   destination  Network: the URL's host.  Generic MCP (Unknown) calls: any
- *                URL or e-mail address among the arguments, or a tool name
- *                matching settings.outbound_tools (send_message, create_gist,
- *                ...).  Bash: a URL named by the same command as the secret.
+ *   destination  Network: the URL's host.  Generic MCP (Unknown) calls: a
+ *                URL among the arguments (for a sensitive file: in another
+ *                argument than the file's), or a tool name matching
+ *                settings.outbound_tools (send_message, create_gist, ...).  Bash: a URL named by the same command as the secret.
  *                A destination is external unless it is loopback, private,
  *                link-local or a single-label / .local / .internal name.
  *   suspicious   a finding of settings.suspicious_analyzers of at least
@@ -20,8 +20,10 @@
  *   key material + external destination      score_key_external, critical
  *   API token + external destination         score_token_external
  *   credential headers + suspicious host     score_header_suspicious
- *   MCP call naming a sensitive file (a finding of settings.source_analyzers)
- *   + external destination                   score_source_external, critical
+ *   MCP call naming a sensitive file in an argument (a finding of
+ *   settings.source_analyzers or of a rule in settings.source_rules on an
+ *   argument text) + external destination
+ *                                            score_source_external, critical
  *
  * Secrets in request headers only count towards suspicious destinations
  * (tokens in headers are how APIs are called), and the conversation fields
@@ -38,7 +40,7 @@ enum { CLS_NONE, CLS_WEAK, CLS_TOKEN, CLS_KEY };
 
 typedef struct mcp_state {
     const px_strlist *key_rules, *token_rules, *weak_rules;
-    const px_strlist *suspicious, *sources, *outbound, *auth_headers;
+    const px_strlist *suspicious, *sources, *source_rules, *outbound, *auth_headers;
     double            suspicious_min;
     double            s_suspicious, s_key, s_token, s_source, s_header;
 } mcp_state;
@@ -55,6 +57,7 @@ int px_an_mcp_orchestration_init(const px_engine *e, int self, void **state, cha
     s->weak_rules = px_engine_setting(e, self, "weak_rules");
     s->suspicious = px_engine_setting(e, self, "suspicious_analyzers");
     s->sources = px_engine_setting(e, self, "source_analyzers");
+    s->source_rules = px_engine_setting(e, self, "source_rules");
     s->outbound = px_engine_setting(e, self, "outbound_tools");
     s->auth_headers = px_engine_setting(e, self, "auth_headers");
     s->suspicious_min = px_engine_setting_num(e, self, "suspicious_min", 50);
@@ -165,28 +168,6 @@ static int external_url_in(const char *s, size_t len)
     return 0;
 }
 
-/* An e-mail address (name@domain.tld) outside a URL. */
-static int email_in(const char *s, size_t len)
-{
-    for (size_t i = 1; i + 3 < len; i++) {
-        if (s[i] != '@' || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '_' ||
-                             s[i - 1] == '-' || s[i - 1] == '+'))
-            continue;
-        size_t k = i + 1;
-        int dots = 0, label = 0;
-        while (k < len && (isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '.')) {
-            if (s[k] == '.')
-                dots++, label = 0;
-            else
-                label++;
-            k++;
-        }
-        if (dots > 0 && label >= 2 && (k >= len || s[k] != ':'))
-            return 1;
-    }
-    return 0;
-}
-
 static int is_message_text(const px_analysis *an, const px_text *tx)
 {
     const px_toolcall *tc = an->call;
@@ -214,8 +195,9 @@ static int outbound_tool(const mcp_state *s, const char *name)
 }
 
 /* Does the call send somewhere outside?  For Bash, `cmd` restricts it to
- * URLs named by that command. */
-static int external_destination(const mcp_state *s, const px_analysis *an, int cmd)
+ * URLs named by that command; for MCP calls, `skip` (a text index, or -1)
+ * is an argument that does not count as the destination. */
+static int external_destination(const mcp_state *s, const px_analysis *an, int cmd, int skip)
 {
     const px_toolcall *tc = an->call;
     char host[256];
@@ -227,8 +209,7 @@ static int external_destination(const mcp_state *s, const px_analysis *an, int c
             return 1;
         for (int t = 0; t < an->actions.ntexts; t++) {
             const px_text *tx = &an->actions.texts[t];
-            if (tx->kind == PX_TEXT_ARG && !is_message_text(an, tx) &&
-                (external_url_in(tx->s, tx->len) || email_in(tx->s, tx->len)))
+            if (t != skip && tx->kind == PX_TEXT_ARG && !is_message_text(an, tx) && external_url_in(tx->s, tx->len))
                 return 1;
         }
         return 0;
@@ -288,12 +269,12 @@ void px_an_mcp_orchestration_run(const px_engine *e, int self, const void *state
         const px_finding *f = &an->findings[i];
         if (f->text < 0 || f->text >= an->actions.ntexts || is_message_text(an, &an->actions.texts[f->text]))
             continue;
-        if (f->analyzer != self) {
-            if (tc->kind == PX_TC_UNKNOWN && source < 0 &&
-                px_strlist_has(s->sources, px_engine_analyzer_name(e, f->analyzer)))
-                source = f->text;
+        if (tc->kind == PX_TC_UNKNOWN && source < 0 && an->actions.texts[f->text].kind == PX_TEXT_ARG &&
+            (f->analyzer == self ? has_prefix(s->source_rules, f->id)
+                                 : px_strlist_has(s->sources, px_engine_analyzer_name(e, f->analyzer))))
+            source = f->text;
+        if (f->analyzer != self)
             continue;
-        }
         int cls = class_of(s, f->id);
         if (cls == CLS_NONE)
             continue;
@@ -302,7 +283,7 @@ void px_an_mcp_orchestration_run(const px_engine *e, int self, const void *state
             text = f->text;
         if (is_header_text(an, f->text))
             continue; /* credentials in headers: only a suspicious host makes them a leak */
-        if (cls > best && (cls == CLS_WEAK || external_destination(s, an, an->actions.texts[f->text].cmd))) {
+        if (cls > best && (cls == CLS_WEAK || external_destination(s, an, an->actions.texts[f->text].cmd, -1))) {
             best = cls;
             text = f->text;
         }
@@ -319,7 +300,7 @@ void px_an_mcp_orchestration_run(const px_engine *e, int self, const void *state
     if (!any && suspicious && auth_header_present(s, tc))
         px_analysis_add(an, self, -1, 0, PX_TACTIC_EXFILTRATION, s->s_header, 0, "mcp.auth-header-to-suspicious-host",
                         "Credentials in request headers sent to a suspicious host");
-    if (source >= 0 && external_destination(s, an, -1))
+    if (source >= 0 && external_destination(s, an, -1, source))
         px_analysis_add(an, self, -1, source, PX_TACTIC_EXFILTRATION, s->s_source, 1, "mcp.sensitive-file-outbound",
                         "Sensitive file and an external destination in one tool call");
 }

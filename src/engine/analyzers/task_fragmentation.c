@@ -12,6 +12,8 @@
  *                        a=cu;b=rl;$a$b): settings.score_hidden_prog.  When
  *                        the name is written out but assembled (\rm, $(echo
  *                        nmap), x=nmap; $x): settings.score_assembled_prog
+ *                        (0 by default: such names only count when they hide
+ *                        a threat, below)
  *   obfuscation hides    any of the above on a command on which another
  *   a threat             threat analyzer found something of at least
  *                        settings.threat_min: settings.score_hides_threat
@@ -54,7 +56,7 @@ int px_an_task_fragmentation_init(const px_engine *e, int self, void **state, ch
         return -1;
     s->s_decoded = px_engine_setting_num(e, self, "score_decoded_exec", 75);
     s->s_hidden = px_engine_setting_num(e, self, "score_hidden_prog", 60);
-    s->s_assembled = px_engine_setting_num(e, self, "score_assembled_prog", 30);
+    s->s_assembled = px_engine_setting_num(e, self, "score_assembled_prog", 0);
     s->s_hides = px_engine_setting_num(e, self, "score_hides_threat", 80);
     s->threat_min = px_engine_setting_num(e, self, "threat_min", 50);
     s->min_tactics = px_engine_setting_num(e, self, "min_tactics", 3);
@@ -180,7 +182,7 @@ void px_an_task_fragmentation_run(const px_engine *e, int self, const void *stat
             continue;
         if (hides < 0 && threat_on_cmd(e, s, self, an, nf, c))
             hides = c;
-        if (sc > best) {
+        if (sc > best || (id == NULL && cid != NULL)) {
             best = sc;
             id = cid;
             pattern = cpat;
@@ -190,7 +192,7 @@ void px_an_task_fragmentation_run(const px_engine *e, int self, const void *stat
                     best_text = t;
         }
     }
-    if (id != NULL)
+    if (id != NULL && best > 0)
         px_analysis_add(an, self, -1, best_text, PX_TACTIC_DEFENSE_EVASION, best, 0, id, pattern);
     if (hides >= 0) {
         int t = -1;
