@@ -32,4 +32,18 @@ void px_an_multi_user_run_session(const px_engine *e, int self, const void *stat
  * multi_user_correlation: the session store counts over the same windows. */
 void px_an_session_windows(const px_engine *e, double *target_window, double *technique_window);
 
+int  px_an_mcp_orchestration_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_mcp_orchestration_fini(void *state);
+void px_an_mcp_orchestration_run(const px_engine *e, int self, const void *state, px_analysis *an);
+/* Loopback, private, link-local or local-only host name (mcp_orchestration.c). */
+int  px_host_is_internal(const char *host);
+
+int  px_an_prompt_injection_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_prompt_injection_fini(void *state);
+void px_an_prompt_injection_run(const px_engine *e, int self, const void *state, px_analysis *an);
+
+int  px_an_task_fragmentation_init(const px_engine *e, int self, void **state, char *err, size_t errlen);
+void px_an_task_fragmentation_fini(void *state);
+void px_an_task_fragmentation_run(const px_engine *e, int self, const void *state, px_analysis *an);
+
 #endif

@@ -18,6 +18,12 @@ const px_analyzer_desc px_analyzer_table[] = {
      px_an_multi_target_init, px_an_session_settings_fini, NULL, px_an_multi_target_run_session},
     {"multi_user_correlation", "the same technique from several users of one org within a window", PX_AN_THREAT,
      px_an_multi_user_init, px_an_session_settings_fini, NULL, px_an_multi_user_run_session},
+    {"mcp_orchestration", "secrets moved outward within one tool call", PX_AN_THREAT, px_an_mcp_orchestration_init,
+     px_an_mcp_orchestration_fini, px_an_mcp_orchestration_run, NULL},
+    {"prompt_injection", "instructions injected into tool arguments and conversation text", PX_AN_THREAT,
+     px_an_prompt_injection_init, px_an_prompt_injection_fini, px_an_prompt_injection_run, NULL},
+    {"task_fragmentation", "obfuscation and chaining: decoded execution, hidden program names, attack stages in one call",
+     PX_AN_THREAT, px_an_task_fragmentation_init, px_an_task_fragmentation_fini, px_an_task_fragmentation_run, NULL},
 };
 
 const int px_analyzer_table_len = (int)(sizeof(px_analyzer_table) / sizeof(px_analyzer_table[0]));
