@@ -46,6 +46,7 @@ typedef struct px_config {
     char          cors_origins[1024]; /* comma-separated; "*" = any; "" = CORS off */
     char          rules_dir[1024];
     char          policy_file[1024];  /* optional user rules, same schema; "" = none */
+    char          rules_cache_dir[1024]; /* compiled databases; "" = user cache dir, "off" = none */
     px_log_level  log_level;
     px_log_format log_format;
 

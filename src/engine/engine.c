@@ -7,6 +7,7 @@
 #include "engine/analyzers/analyzer.h"
 #include "engine/extract.h"
 #include "engine/normalize/shell.h"
+#include "engine/rules/dbcache.h"
 #include "engine/rules/matcher.h"
 
 typedef struct engine_analyzer {
@@ -144,7 +145,12 @@ px_engine *px_engine_create(const px_engine_opts *opts, char *err, size_t errlen
         if (d != NULL && d->init != NULL && d->init(e, i, &e->analyzers[i].state, err, errlen) != 0)
             goto fail;
     }
-    if ((e->matcher = px_matcher_create(e->rs, err, errlen)) == NULL)
+    char cache[1024];
+    if (px_dbcache_dir(opts->cache_dir, cache, sizeof(cache)) != 0) {
+        snprintf(err, errlen, "rules cache directory name too long");
+        goto fail;
+    }
+    if ((e->matcher = px_matcher_create(e->rs, cache, err, errlen)) == NULL)
         goto fail;
     return e;
 fail:

@@ -31,6 +31,10 @@ typedef struct px_engine_worker px_engine_worker;
 typedef struct px_engine_opts {
     const char *rules_dir;
     const char *policy_file;   /* NULL or "" = none */
+    /* Compiled rule databases kept between runs: NULL or "" = the user's
+     * cache directory ($XDG_CACHE_HOME/proxilion or ~/.cache/proxilion),
+     * "off" = none, else that directory (see rules/dbcache.h). */
+    const char *cache_dir;
 } px_engine_opts;
 
 /* One fired rule, or one finding of a code analyzer (rule = -1). */

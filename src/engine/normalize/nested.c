@@ -3,6 +3,8 @@
  * shell or interpreter's stdin. */
 #include "engine/normalize/norm_int.h"
 
+#include <stddef.h>
+
 void nx_nested(nps *ps, int idx, int handler, nword *av, int ac, uint32_t cflags);
 void nx_interp_follow(nps *ps, int idx, int which, nword *av, int ac, uint32_t cflags);
 bool nx_env_split(nps *ps, int idx, nword *av, int ac, uint32_t cflags);
@@ -293,12 +295,84 @@ static void h_xargs(nps *ps, int idx, nword *av, int ac, uint32_t child)
         nx_exec_argv(ps, idx, av + i, ac - i, child | PX_CMD_PIPE_IN);
 }
 
+/* Aliases live in the variable table under a name no variable can have
+ * (a leading \x01), so they follow the same scoping. */
+#define ALIAS_KEY_MAX 128
+
+static size_t alias_key(char *key, const char *name, size_t n)
+{
+    if (n == 0 || n + 1 >= ALIAS_KEY_MAX)
+        return 0;
+    key[0] = '\x01';
+    memcpy(key + 1, name, n);
+    return n + 1;
+}
+
+/* alias NAME=BODY: BODY is what NAME will run, so it is read as code at
+ * once (an alias can hide any command) and remembered for later commands
+ * named NAME.  Bash expands aliases only in interactive shells or under
+ * expand_aliases, and only on lines read after the definition; a gateway
+ * reads the worst case. */
+static void h_alias(nps *ps, int idx, nword *av, int ac, uint32_t child)
+{
+    nctx *c = ps->c;
+    for (int i = 1; i < ac; i++) {
+        const char *eq = memchr(av[i].s, '=', av[i].len);
+        char tmp[ALIAS_KEY_MAX];
+        size_t kl = eq != NULL ? alias_key(tmp, av[i].s, (size_t)(eq - av[i].s)) : 0;
+        char *key = kl ? nx_alloc(c, kl) : NULL;
+        if (key == NULL)
+            continue;
+        memcpy(key, tmp, kl);
+        nword body = {eq + 1, av[i].len - (size_t)(eq + 1 - av[i].s), av[i].flags};
+        /* the body first: inside it, NAME is not yet this alias */
+        if (body.len > 0)
+            run_string(ps, idx, body, child, false);
+        nx_var_set(c, key, kl, body.s, body.len, body.flags);
+    }
+}
+
+void nx_alias_follow(nps *ps, int idx, nword *av, int ac, uint32_t cflags)
+{
+    nctx *c = ps->c;
+    char key[ALIAS_KEY_MAX];
+    size_t kl;
+    /* a quoted or computed command word is never an alias */
+    if (c->nvars == 0 || ac < 1 || (av[0].flags & (W_QUOTED | W_SPLIT | W_VAR | W_SUBST | W_NONCONST)) ||
+        (kl = alias_key(key, av[0].s, av[0].len)) == 0)
+        return;
+    nvar *v = nx_var_get(c, key, kl);
+    if (v == NULL || v->val == NULL || v->vlen == 0)
+        return;
+    nstr b;
+    nstr_init(&b);
+    nstr_add(c, &b, v->val, v->vlen);
+    for (int k = 1; k < ac; k++) {
+        nstr_addc(c, &b, ' ');
+        nstr_add(c, &b, av[k].s, av[k].len);
+    }
+    nword w = {nstr_cstr(c, &b), b.len, v->flags};
+    if (w.s == NULL)
+        return;
+    /* While its body runs, the alias is not expanded again (as in bash:
+     * alias ls='ls -la' does not loop). */
+    ptrdiff_t at = v - c->vars;
+    const char *name = v->name;
+    v->nlen = 0;
+    run_string(ps, idx, w, child_of(cflags), true);
+    if (at < c->nvars && c->vars[at].name == name)
+        c->vars[at].nlen = kl;
+}
+
 void nx_nested(nps *ps, int idx, int handler, nword *av, int ac, uint32_t cflags)
 {
     uint32_t child = child_of(cflags);
     nword body;
     int i;
     switch (handler) {
+    case NN_ALIAS:
+        h_alias(ps, idx, av, ac, child);
+        break;
     case NN_EVAL:
         if (ac > 1)
             run_string(ps, idx, join(ps->c, av + 1, ac - 1), child, true);

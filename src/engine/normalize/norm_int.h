@@ -278,6 +278,9 @@ void nx_parse_body(nps *ps);
  * the depth limit stopped it. */
 bool nx_parse_nested(nctx *c, const char *s, size_t n, int depth, int parent,
                      uint32_t inherit, uint32_t wflags, bool keep_vars);
+/* A command named after an alias defined earlier in the input also runs
+ * the alias body with its arguments (nested.c). */
+void nx_alias_follow(nps *ps, int idx, nword *av, int ac, uint32_t cflags);
 /* Builds argv as its own command below parent (find -exec, xargs, ssh ...). */
 int  nx_exec_argv(nps *ps, int parent, nword *av, int ac, uint32_t flags);
 
@@ -411,7 +414,7 @@ const ninterp *nx_interp(int idx);
 enum nnested {
     NN_EVAL, NN_SU, NN_RUNUSER, NN_SCRIPT, NN_XARGS, NN_FIND, NN_SSH, NN_DOCKER,
     NN_KUBECTL, NN_WATCH, NN_PARALLEL, NN_FLOCK, NN_NSENTER, NN_CHROOT, NN_UNSHARE,
-    NN_SCREEN, NN_TMUX, NN_SOURCE,
+    NN_SCREEN, NN_TMUX, NN_SOURCE, NN_ALIAS,
 };
 enum ndecoder {
     ND_BASE64, ND_BASE32, ND_BASENC, ND_XXD, ND_REV, ND_TR, ND_OPENSSL,

@@ -135,7 +135,7 @@ static const nnamed NAMED[] = {
     {"xxd", PK_DECODER, ND_XXD}, {"rev", PK_DECODER, ND_REV}, {"tr", PK_DECODER, ND_TR},
     {"openssl", PK_DECODER, ND_OPENSSL},
     /* nested bodies */
-    {"eval", PK_NESTED, NN_EVAL}, {"su", PK_NESTED, NN_SU}, {"runuser", PK_NESTED, NN_RUNUSER},
+    {"alias", PK_NESTED, NN_ALIAS}, {"eval", PK_NESTED, NN_EVAL}, {"su", PK_NESTED, NN_SU}, {"runuser", PK_NESTED, NN_RUNUSER},
     {"script", PK_NESTED, NN_SCRIPT}, {"xargs", PK_NESTED, NN_XARGS},
     {"find", PK_NESTED, NN_FIND}, {"gfind", PK_NESTED, NN_FIND},
     {"ssh", PK_NESTED, NN_SSH}, {"autossh", PK_NESTED, NN_SSH},

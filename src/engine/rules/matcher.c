@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine/normalize/shell.h"
+#include "engine/rules/dbcache.h"
 
 typedef enum expr_role {
     ROLE_PROGRAMS,
@@ -36,7 +37,10 @@ typedef struct rule_exprs {
 /* Texts are scanned with the database of their kind's slot, which holds only
  * the expressions of rules that can fire on that kind: the raw input is not
  * scanned by command-line rules, nor command lines by raw-input rules. */
-enum { SLOT_CMD, SLOT_INNER, SLOT_RAW, SLOT_OTHER, NSLOTS };
+enum { SLOT_CMD, SLOT_INNER, SLOT_RAW, SLOT_OTHER, SLOT_RAW_ONLY, NSLOTS };
+/* SLOT_RAW_ONLY holds the raw-input rules that do not also read command
+ * lines: when the raw input says nothing its command line does not
+ * (raw_is_redundant), only those still need it scanned. */
 
 static int slot_of(int kind)
 {
@@ -63,6 +67,8 @@ static uint32_t slots_of(const px_rule *r)
     for (int k = 0; k < PX_TEXT_KIND_COUNT; k++)
         if (on & (1u << k))
             m |= 1u << slot_of(k);
+    if ((on & (1u << PX_TEXT_RAW)) && !(on & (1u << PX_TEXT_CMD)))
+        m |= 1u << SLOT_RAW_ONLY;
     return m;
 }
 
@@ -502,6 +508,7 @@ typedef struct cjob {
     unsigned           *ids;
     unsigned            n;
     hs_database_t     **dst;
+    int                 tag;     /* which database: slot, or rule and pass (part of the cache key) */
     hs_compile_error_t *cerr;
     int                 failed;
 } cjob;
@@ -513,7 +520,7 @@ typedef struct cjobs {
     pthread_mutex_t lock;
 } cjobs;
 
-static int job_add(cjobs *q, const build *b, const int *sel, unsigned n, hs_database_t **dst)
+static int job_add(cjobs *q, const build *b, const int *sel, unsigned n, hs_database_t **dst, int tag)
 {
     if (q->n == q->cap) {
         int cap = q->cap ? q->cap * 2 : 64;
@@ -541,6 +548,7 @@ static int job_add(cjobs *q, const build *b, const int *sel, unsigned n, hs_data
     }
     j->n = n;
     j->dst = dst;
+    j->tag = tag;
     q->n++;
     return 0;
 }
@@ -600,12 +608,65 @@ static int run_jobs(px_matcher *m, const build *b, cjobs *q, char *err, size_t e
     return rc;
 }
 
+/* ---- cache of compiled databases (dbcache.h) ------------------------- */
+
+/* The key: Hyperscan's version and the host's CPU features (a database is
+ * built for them), then every job with its target and expressions. */
+static int cache_key(const cjobs *q, char key[65])
+{
+    static const char fmt[] = "proxilion-matcher-1";
+    hs_platform_info_t plat;
+    px_dbcache_hash *h = px_dbcache_hash_create();
+    if (h == NULL || hs_populate_platform(&plat) != HS_SUCCESS) {
+        px_dbcache_hash_finish(h, key);
+        return -1;
+    }
+    const char *ver = hs_version();
+    px_dbcache_hash_add(h, fmt, sizeof(fmt));
+    px_dbcache_hash_add(h, ver, strlen(ver) + 1);
+    px_dbcache_hash_add(h, &plat.tune, sizeof(plat.tune));
+    px_dbcache_hash_add(h, &plat.cpu_features, sizeof(plat.cpu_features));
+    px_dbcache_hash_add(h, &q->n, sizeof(q->n));
+    for (int k = 0; k < q->n; k++) {
+        const cjob *j = &q->v[k];
+        px_dbcache_hash_add(h, &j->tag, sizeof(j->tag));
+        px_dbcache_hash_add(h, &j->n, sizeof(j->n));
+        for (unsigned e = 0; e < j->n; e++) {
+            px_dbcache_hash_add(h, &j->ids[e], sizeof(j->ids[e]));
+            px_dbcache_hash_add(h, &j->flags[e], sizeof(j->flags[e]));
+            px_dbcache_hash_add(h, j->pats[e], strlen(j->pats[e]) + 1);
+        }
+    }
+    return px_dbcache_hash_finish(h, key);
+}
+
+static int cache_load(hs_database_t ***dsts, int n, const char *dir, const char *key)
+{
+    hs_database_t **dbs = malloc((size_t)(n ? n : 1) * sizeof(*dbs));
+    int rc = dbs != NULL ? px_dbcache_load(dir, key, dbs, n) : -1;
+    for (int k = 0; rc == 0 && k < n; k++)
+        *dsts[k] = dbs[k];
+    free(dbs);
+    return rc;
+}
+
+static void cache_store(hs_database_t ***dsts, int n, const char *dir, const char *key)
+{
+    hs_database_t **dbs = malloc((size_t)(n ? n : 1) * sizeof(*dbs));
+    if (dbs == NULL)
+        return;
+    for (int k = 0; k < n; k++)
+        dbs[k] = *dsts[k];
+    (void)px_dbcache_store(dir, key, dbs, n); /* best effort: the next start compiles again */
+    free(dbs);
+}
+
 /* The jobs: one database per slot (rules dispatched by program are left
  * out of SLOT_CMD, and rule conditions out of every slot), and per rule
  * one database of its primaries when dispatched and one of its conditions
  * (all, unless), scanned only when the primaries hit: most rules never get
  * that far on ordinary commands, so their conditions cost nothing there. */
-static int compile_all(px_matcher *m, const build *b, char *err, size_t errlen)
+static int compile_all(px_matcher *m, const build *b, const char *cache_dir, char *err, size_t errlen)
 {
     cjobs q = {0};
     int *sel = malloc((size_t)(b->n ? b->n : 1) * sizeof(int));
@@ -625,7 +686,7 @@ static int compile_all(px_matcher *m, const build *b, char *err, size_t errlen)
                 continue;
             sel[n++] = i;
         }
-        if (n > 0 && job_add(&q, b, sel, n, &m->db[sl]) != 0)
+        if (n > 0 && job_add(&q, b, sel, n, &m->db[sl], sl) != 0)
             rc = -1;
     }
     for (int r = 0, lo = 0; rc == 0 && r < m->rs->nrules; r++) {
@@ -645,14 +706,26 @@ static int compile_all(px_matcher *m, const build *b, char *err, size_t errlen)
                     continue;
                 *dst = NULL; /* was a mark: dispatched */
             }
-            if (n > 0 && job_add(&q, b, sel, n, dst) != 0)
+            if (n > 0 && job_add(&q, b, sel, n, dst, NSLOTS + 2 * r + pass) != 0)
                 rc = -1;
         }
     }
     free(sel);
-    if (rc != 0)
-        q.next = q.n; /* out of memory: free the jobs without compiling */
+    /* The compiled databases in job order, for the cache. */
+    char key[65];
+    hs_database_t ***dsts = NULL;
+    int ndst = 0, use_cache = rc == 0 && cache_dir != NULL && cache_dir[0] != '\0' && cache_key(&q, key) == 0;
+    if (use_cache && (dsts = malloc((size_t)(q.n ? q.n : 1) * sizeof(*dsts))) != NULL) {
+        for (; ndst < q.n; ndst++)
+            dsts[ndst] = q.v[ndst].dst;
+    }
+    int cached = dsts != NULL && cache_load(dsts, ndst, cache_dir, key) == 0;
+    if (rc != 0 || cached)
+        q.next = q.n; /* nothing to compile: free the jobs */
     int jrc = run_jobs(m, b, &q, err, errlen);
+    if (jrc == 0 && rc == 0 && dsts != NULL && !cached)
+        cache_store(dsts, ndst, cache_dir, key);
+    free(dsts);
     pthread_mutex_destroy(&q.lock);
     if (rc != 0) {
         snprintf(err, errlen, "out of memory compiling rules");
@@ -767,7 +840,7 @@ static void report_bad_regex(const px_rule *rule, const char *msg, char *err, si
     snprintf(err, errlen, "%s:%d: rule %s: bad regex: %s", rule->file, rule->line, rule->id, msg);
 }
 
-px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
+px_matcher *px_matcher_create(const px_ruleset *rs, const char *cache_dir, char *err, size_t errlen)
 {
     px_matcher *m = calloc(1, sizeof(*m));
     build b = {0};
@@ -861,7 +934,7 @@ px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen)
         if (d > 0)
             m->rule_db[r] = (hs_database_t *)m;
     }
-    if (compile_all(m, &b, err, errlen) != 0)
+    if (compile_all(m, &b, cache_dir, err, errlen) != 0)
         goto fail;
     m->exprs = b.info;
     m->nexprs = b.n;
@@ -1172,7 +1245,7 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
         }
         const hs_database_t *db = m->db[slot_of(tx->kind)];
         if (tx->kind == PX_TEXT_RAW && raw_is_redundant(act, tx))
-            db = NULL;
+            db = m->db[SLOT_RAW_ONLY];
         if (db != NULL && tx->len > 0 && hs_scan(db, tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
             return -1;
         if (tx->kind == PX_TEXT_CMD && tx->cmd >= 0 && tx->cmd < act->ncmds && act->cmds[tx->cmd].prog != NULL) {

@@ -23,8 +23,10 @@ typedef struct px_match_hit {
 } px_match_hit;
 
 /* Compiles every rule of rs (which must outlive the matcher).  On a bad
- * regex, err names the rule, the expression and Hyperscan's message. */
-px_matcher *px_matcher_create(const px_ruleset *rs, char *err, size_t errlen);
+ * regex, err names the rule, the expression and Hyperscan's message.
+ * cache_dir: where compiled databases are kept between runs (dbcache.h);
+ * NULL or "" = compile every time. */
+px_matcher *px_matcher_create(const px_ruleset *rs, const char *cache_dir, char *err, size_t errlen);
 void        px_matcher_destroy(px_matcher *m);
 int         px_matcher_expression_count(const px_matcher *m);
 

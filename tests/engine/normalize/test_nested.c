@@ -223,3 +223,30 @@ Test(norm_nested, env_split_string_spellings)
     need_prog(a, "id");
     cr_assert_str_eq(need_prog(a, "uname")->line, "uname -a extra", "%s", dump(a));
 }
+
+/* alias NAME=BODY: the body is read as code, and a later NAME runs it with
+ * its arguments. */
+Test(norm_nested, alias_body_and_later_use)
+{
+    const px_actions *a = norm("alias scan=nmap; scan -sV target.example");
+    nested_under(a, "alias", "nmap");
+    const px_cmd *scan = need_prog(a, "scan");
+    int found = 0;
+    for (int i = 0; i < a->ncmds; i++)
+        if (strcmp(a->cmds[i].prog, "nmap") == 0 && a->cmds[i].parent == cmd_index(a, scan))
+            found = strcmp(a->cmds[i].line, "nmap -sV target.example") == 0;
+    cr_assert(found, "scan not expanded:\n%s", dump(a));
+}
+
+Test(norm_nested, alias_does_not_expand_quoted_self_or_undefined_names)
+{
+    /* a self-referencing alias expands once, as in bash */
+    const px_actions *a = norm("alias ls='ls -la'; ls /tmp");
+    cr_assert_eq(count_prog(a, "ls"), 3, "%s", dump(a));
+    /* a quoted command word is never an alias */
+    a = norm("alias x=whoami; 'x' y");
+    cr_assert_eq(count_prog(a, "whoami"), 1, "%s", dump(a));
+    /* no definition, no expansion */
+    a = norm("scan -sV target.example");
+    assert_no_prog(a, "nmap");
+}
