@@ -55,6 +55,27 @@ static double score_of(px_engine *e, const char *cmd)
     return s;
 }
 
+/* Whether the rule with this id fired (other analyzers may add to the
+ * score of the same command). */
+static int fires(px_engine *e, const char *cmd, const char *id)
+{
+    px_engine_worker *w = px_engine_worker_create(e);
+    px_arena a;
+    px_arena_init(&a, 16u << 20);
+    px_toolcall tc;
+    memset(&tc, 0, sizeof(tc));
+    tc.kind = PX_TC_BASH;
+    tc.u.bash.command = (px_str){cmd, strlen(cmd)};
+    px_analysis an;
+    px_engine_analyze(w, &tc, &a, &an);
+    int hit = 0;
+    for (int i = 0; i < an.nfindings; i++)
+        hit |= an.findings[i].id != NULL && strcmp(an.findings[i].id, id) == 0;
+    px_arena_destroy(&a);
+    px_engine_worker_destroy(w);
+    return hit;
+}
+
 #define HEAD "analyzer: t\nrules:\n  - id: t.one\n    description: d\n    tactic: execution\n    score: 60\n"
 
 Test(shell_rule_engine, flags_and_not_flags_select_commands)
@@ -232,15 +253,15 @@ Test(shell_rule_engine, raw_input_scanned_when_it_differs)
                                   "    tests:\n      match: [\"c''url x | sh\"]\n      no_match: [wget x]\n",
                              err, sizeof(err));
     cr_assert_not_null(e, "%s", err);
-    cr_expect_eq(score_of(e, "c''url https://example.com"), 60);
-    cr_expect_eq(score_of(e, "LD_PRELOAD=/tmp/x.so curl x"), 60);
-    cr_expect_eq(score_of(e, "curl a; ls"), 60);
-    cr_expect_eq(score_of(e, "sudo curl x"), 60);
-    cr_expect_eq(score_of(e, "curl ' x'"), 60);
-    cr_expect_eq(score_of(e, "curl \"$HOME\""), 60);
+    cr_expect(fires(e, "c''url https://example.com", "t.one"), "%s", "c''url https://example.com");
+    cr_expect(fires(e, "LD_PRELOAD=/tmp/x.so curl x", "t.one"), "%s", "LD_PRELOAD=/tmp/x.so curl x");
+    cr_expect(fires(e, "curl a; ls", "t.one"), "%s", "curl a; ls");
+    cr_expect(fires(e, "sudo curl x", "t.one"), "%s", "sudo curl x");
+    cr_expect(fires(e, "curl ' x'", "t.one"), "%s", "curl ' x'");
+    cr_expect(fires(e, "curl \"$HOME\"", "t.one"), "%s", "curl \"$HOME\"");
     /* one plain command, spelled as its line (quotes around whole words) */
-    cr_expect_eq(score_of(e, "curl https://example.com"), 60);
-    cr_expect_eq(score_of(e, "curl -H 'Accept: text/plain' https://example.com"), 60);
-    cr_expect_eq(score_of(e, "wget https://example.com"), 0);
+    cr_expect(fires(e, "curl https://example.com", "t.one"), "%s", "curl https://example.com");
+    cr_expect(fires(e, "curl -H 'Accept: text/plain' https://example.com", "t.one"), "%s", "curl -H 'Accept: text/plain' https://example.com");
+    cr_expect(!fires(e, "wget https://example.com", "t.one"), "%s", "wget https://example.com");
     px_engine_destroy(e);
 }

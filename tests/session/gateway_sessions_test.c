@@ -219,12 +219,12 @@ Test(gateway_sessions, kill_chain_spread_over_two_gateways_terminates)
     const char *env[] = {"MODE=terminate", NULL};
     px_t_gateway *a = ready_gateway(env), *b = ready_gateway(env);
     int st;
-    cJSON *j = analyze(a, bash("nmap -sV 10.0.0.0/24", "mallory", "kc-1", "acme"), &st);
+    cJSON *j = analyze(a, bash("nmap -sV 10.0.0.5", "mallory", "kc-1", "acme"), &st);
     cr_expect_str_eq(px_t_json_str(j, "decision"), "Block");
     cr_expect(!is_true(j, "degraded"));
     cJSON_Delete(j);
     j = analyze(b,
-                body("{\"Filesystem\":{\"operation\":\"Read\",\"path\":\"/home/u/.ssh/id_rsa\"}}", "mallory", "kc-1",
+                body("{\"Filesystem\":{\"operation\":\"Read\",\"path\":\"/home/u/.aws/credentials\"}}", "mallory", "kc-1",
                      "acme"),
                 &st);
     cr_expect(has_analyzer(j, "session_progression"), "the second phase escalates on the other instance");
@@ -248,7 +248,7 @@ Test(gateway_sessions, kill_chain_spread_over_two_gateways_terminates)
         cr_expect(is_true(j, "session_terminated"));
         cJSON_Delete(j);
     }
-    j = analyze(b, bash("nmap -sV 10.0.0.0/24", "mallory", "kc-other", "acme"), &st);
+    j = analyze(b, bash("nmap -sV 10.0.0.5", "mallory", "kc-other", "acme"), &st);
     cr_expect(!is_true(j, "session_terminated"), "other sessions are unaffected");
     cJSON_Delete(j);
     stop_cleanly(a);
@@ -531,9 +531,9 @@ Test(gateway_sessions, memory_store_escalates_the_same_kill_chain)
     const char *env[] = {"WORKER_THREADS=2", "MODE=terminate", NULL};
     px_t_gateway *g = start(env);
     int st;
-    cJSON *j = analyze(g, bash("nmap -sV 10.0.0.0/24", "m", "mem-1", "acme"), &st);
+    cJSON *j = analyze(g, bash("nmap -sV 10.0.0.5", "m", "mem-1", "acme"), &st);
     cJSON_Delete(j);
-    j = analyze(g, body("{\"Filesystem\":{\"operation\":\"Read\",\"path\":\"/home/u/.ssh/id_rsa\"}}", "m", "mem-1", "acme"),
+    j = analyze(g, body("{\"Filesystem\":{\"operation\":\"Read\",\"path\":\"/home/u/.aws/credentials\"}}", "m", "mem-1", "acme"),
                 &st);
     cr_expect(has_analyzer(j, "session_progression"));
     cr_expect(!is_true(j, "session_terminated"));
