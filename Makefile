@@ -87,7 +87,8 @@ TEST_ENV = PX_GATEWAY_BIN=$(abspath $(BUILD)/proxilion-gateway) \
            PX_LOAD_BIN=$(abspath $(BUILD)/proxilion-load) \
            PX_RULES_DIR=$(abspath rules) \
            PX_EVAL_DIR=$(abspath ../shared/eval) \
-           PX_SRC_DIR=$(abspath .)
+           PX_SRC_DIR=$(abspath .) \
+           XDG_CACHE_HOME=$(abspath $(BUILD))/cache
 
 ifeq ($(SAN),1)
 TEST_ENV += ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1 \
@@ -98,8 +99,9 @@ endif
 CRITERION_FLAGS ?= --jobs 2
 
 # The gateway checks the rule files first: that compiles the catalogue once
-# into the rule cache (RULES_CACHE_DIR), which every gateway and engine the
-# tests start then loads in milliseconds instead of compiling it again.
+# into the rule cache (under $(BUILD)/cache, through XDG_CACHE_HOME), which
+# every gateway and engine the tests start then loads in milliseconds
+# instead of compiling it again.
 test: deps $(PROGRAMS) $(TEST_BIN)
 	@$(TEST_ENV) $(GATEWAY) --check-rules --log-level warn >/dev/null 2>&1 || true
 	@$(TEST_ENV) $(TEST_BIN) $(CRITERION_FLAGS)
