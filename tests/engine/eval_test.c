@@ -151,11 +151,11 @@ static double pct(int x, int n)
 Test(eval, atomic_red_team_non_discovery_is_blocked)
 {
     tally t = run("malicious_art_dev.jsonl", art_main, "ART (not discovery, not low-signal)", 20, 1);
-    /* 93%, not 95%: what is left are commands a developer runs every day
-     * (whoami, uname -srm, echo $0, rm -f /tmp/x, go run x.go), which no
-     * rule can block without blocking ordinary work; a session analyzer
-     * raises them once they follow one another. */
-    cr_expect_geq(pct(t.block, t.n), 93.0, "block %.1f%% < 93%% (%d/%d)", pct(t.block, t.n), t.block, t.n);
+    /* What is left are commands a developer runs every day (whoami,
+     * uname -srm, echo $0, rm -f /tmp/x, go run x.go): no rule blocks them
+     * without blocking ordinary work; session analyzers raise them once
+     * they follow one another. */
+    cr_expect_geq(pct(t.block, t.n), 95.0, "block %.1f%% < 95%% (%d/%d)", pct(t.block, t.n), t.block, t.n);
 }
 
 Test(eval, atomic_red_team_discovery_alerts)
