@@ -28,7 +28,7 @@ FUZZ_normalize_SRCS := src/common/arena.c src/common/buf.c $(sort $(wildcard src
 # The request parser and the whole engine behind it (rules from rules/).
 FUZZ_request_SRCS := src/common/arena.c src/common/buf.c src/common/log.c src/api/request.c src/api/toolmap.c \
                      $(sort $(shell find src/engine -name '*.c'))
-FUZZ_request_LIBS := $(shell pkg-config --libs libcjson libhs yaml-0.1 2>/dev/null) -lm
+FUZZ_request_LIBS := $(shell pkg-config --libs libcjson libhs yaml-0.1 libcrypto 2>/dev/null) -lm
 
 # Second expansion lets FUZZ_<name>_SRCS be defined in a fragment read later.
 .SECONDEXPANSION:
