@@ -26,7 +26,7 @@ FUZZ_CFLAGS  += $(shell pkg-config --cflags libcjson libhs yaml-0.1 2>/dev/null)
 FUZZ_normalize_SRCS := src/common/arena.c src/common/buf.c $(sort $(wildcard src/engine/normalize/*.c))
 
 # The request parser and the whole engine behind it (rules from rules/).
-FUZZ_request_SRCS := src/common/arena.c src/common/buf.c src/common/log.c src/api/request.c src/api/toolmap.c \
+FUZZ_request_SRCS := src/common/arena.c src/common/buf.c src/common/fmt.c src/common/log.c src/api/request.c src/api/toolmap.c \
                      $(sort $(shell find src/engine -name '*.c'))
 FUZZ_request_LIBS := $(shell pkg-config --libs libcjson libhs yaml-0.1 libcrypto 2>/dev/null) -lm
 
