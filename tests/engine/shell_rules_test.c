@@ -38,7 +38,8 @@ static px_engine *load_text(const char *text, char *err, size_t errlen)
     return px_engine_create(&o, err, errlen);
 }
 
-static double score_of(px_engine *e, const char *cmd)
+/* Analyses one command; returns its score and whether rule `id` fired. */
+static double analyze_cmd(px_engine *e, const char *cmd, const char *id, int *fired)
 {
     px_engine_worker *w = px_engine_worker_create(e);
     px_arena a;
@@ -50,29 +51,24 @@ static double score_of(px_engine *e, const char *cmd)
     px_analysis an;
     px_engine_analyze(w, &tc, &a, &an);
     double s = an.score;
+    for (int i = 0; id != NULL && i < an.nfindings; i++)
+        *fired |= an.findings[i].id != NULL && strcmp(an.findings[i].id, id) == 0;
     px_arena_destroy(&a);
     px_engine_worker_destroy(w);
     return s;
+}
+
+static double score_of(px_engine *e, const char *cmd)
+{
+    return analyze_cmd(e, cmd, NULL, NULL);
 }
 
 /* Whether the rule with this id fired (other analyzers may add to the
  * score of the same command). */
 static int fires(px_engine *e, const char *cmd, const char *id)
 {
-    px_engine_worker *w = px_engine_worker_create(e);
-    px_arena a;
-    px_arena_init(&a, 16u << 20);
-    px_toolcall tc;
-    memset(&tc, 0, sizeof(tc));
-    tc.kind = PX_TC_BASH;
-    tc.u.bash.command = (px_str){cmd, strlen(cmd)};
-    px_analysis an;
-    px_engine_analyze(w, &tc, &a, &an);
     int hit = 0;
-    for (int i = 0; i < an.nfindings; i++)
-        hit |= an.findings[i].id != NULL && strcmp(an.findings[i].id, id) == 0;
-    px_arena_destroy(&a);
-    px_engine_worker_destroy(w);
+    analyze_cmd(e, cmd, id, &hit);
     return hit;
 }
 
