@@ -143,6 +143,12 @@ bool px_glob_match(const char *pattern, const char *s)
 {
     if (pattern == NULL || s == NULL)
         return false;
+    /* Program lists are matched against every command of every call, and
+     * most of their entries are plain names: a literal first character
+     * that differs settles it without measuring either string. */
+    char c = pattern[0];
+    if (c != s[0] && c != '*' && c != '?' && c != '[' && c != '\\')
+        return false;
     return nx_gmatch(NULL, pattern, strlen(pattern), s, strlen(s), false);
 }
 

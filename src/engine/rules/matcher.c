@@ -73,20 +73,27 @@ static uint32_t slots_of(const px_rule *r)
 }
 
 /* Command lines are dispatched by program.  A rule bound to programs (its
- * program list, or match regexes that all start with ^prog and a space)
- * gets a small database of its own, scanned only over the command lines of
- * those programs; SLOT_CMD holds the rules that may fire on any program.
- * A line thus pays for the rules about its own program, not for all. */
+ * program list, or match regexes that all start with ^prog and a space) is
+ * left out of SLOT_CMD; each program gets one database with the primary
+ * expressions of all the rules bound to it, scanned only over that
+ * program's command lines.  A line thus pays for one scan of the rules
+ * about its own program, not for all rules, nor one scan per rule (each
+ * hs_scan has a fixed cost that dominates on short lines).  Programs bound
+ * to the same rules (nc, ncat, netcat) share one database. */
 typedef struct prog_ent {
     char *name;       /* NULL: empty slot */
     int  *rules;
     int   nrules;
+    int   set;        /* index into px_matcher.set_db */
 } prog_ent;
 
 struct px_matcher {
     const px_ruleset *rs;
     hs_database_t    *db[NSLOTS];   /* NULL when no rule fires on the slot's kinds */
-    hs_database_t   **rule_db;      /* per rule: its own database when dispatched, else NULL */
+    unsigned char    *dispatched;   /* per rule: bound to programs (not in SLOT_CMD) */
+    hs_database_t   **set_db;       /* per distinct rule set of the program table */
+    int              *set_rep;      /* per set: the ptab index of one program with it */
+    int               nsets;
     hs_database_t   **cond_db;      /* per rule: its all/unless regexes, scanned only once the rule is a candidate */
     prog_ent         *ptab;         /* program name -> dispatched rules (open addressing) */
     unsigned          pmask;
@@ -326,10 +333,12 @@ void px_matcher_destroy(px_matcher *m)
         return;
     for (int i = 0; i < NSLOTS; i++)
         hs_free_database(m->db[i]);
-    if (m->rule_db != NULL)
-        for (int i = 0; i < m->rs->nrules; i++)
-            hs_free_database(m->rule_db[i]);
-    free(m->rule_db);
+    if (m->set_db != NULL)
+        for (int i = 0; i < m->nsets; i++)
+            hs_free_database(m->set_db[i]);
+    free(m->set_db);
+    free(m->set_rep);
+    free(m->dispatched);
     if (m->cond_db != NULL)
         for (int i = 0; i < m->rs->nrules; i++)
             hs_free_database(m->cond_db[i]);
@@ -497,6 +506,32 @@ static int dispatch_rule(px_matcher *m, int r)
 }
 
 
+
+/* Gives every program of the table the index of its rule set, one set per
+ * distinct list of rules (the lists are in rule order, so equal sets are
+ * equal lists).  Returns 0, or -1 on out of memory. */
+static int assign_sets(px_matcher *m)
+{
+    m->set_rep = malloc((size_t)(m->pmask + 1) * sizeof(int));
+    if (m->set_rep == NULL)
+        return -1;
+    for (unsigned i = 0; i <= m->pmask; i++) {
+        prog_ent *e = &m->ptab[i];
+        if (e->name == NULL)
+            continue;
+        int k = 0;
+        for (; k < m->nsets; k++) {
+            const prog_ent *o = &m->ptab[m->set_rep[k]];
+            if (o->nrules == e->nrules && memcmp(o->rules, e->rules, (size_t)e->nrules * sizeof(int)) == 0)
+                break;
+        }
+        if (k == m->nsets)
+            m->set_rep[m->nsets++] = (int)i;
+        e->set = k;
+    }
+    m->set_db = calloc((size_t)(m->nsets ? m->nsets : 1), sizeof(hs_database_t *));
+    return m->set_db == NULL ? -1 : 0;
+}
 
 /* ---- compilation ------------------------------------------------------ */
 
@@ -682,34 +717,41 @@ static int compile_all(px_matcher *m, const build *b, const char *cache_dir, cha
             int r = b->info[i].rule;
             if (b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS)
                 continue;
-            if (!(slots_of(&m->rs->rules[r]) & (1u << sl)) || (sl == SLOT_CMD && m->rule_db[r] != NULL))
+            if (!(slots_of(&m->rs->rules[r]) & (1u << sl)) || (sl == SLOT_CMD && m->dispatched[r]))
                 continue;
             sel[n++] = i;
         }
         if (n > 0 && job_add(&q, b, sel, n, &m->db[sl], sl) != 0)
             rc = -1;
     }
-    for (int r = 0, lo = 0; rc == 0 && r < m->rs->nrules; r++) {
-        while (lo < b->n && b->info[lo].rule < r)
-            lo++;
-        int hi = lo;
-        while (hi < b->n && b->info[hi].rule == r)
-            hi++;
-        for (int pass = 0; pass < 2 && rc == 0; pass++) {
-            unsigned n = 0;
-            for (int i = lo; i < hi; i++)
-                if ((b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS) == pass)
-                    sel[n++] = i;
-            hs_database_t **dst = pass ? &m->cond_db[r] : &m->rule_db[r];
-            if (pass == 0) {
-                if (*dst == NULL)
-                    continue;
-                *dst = NULL; /* was a mark: dispatched */
-            }
-            if (n > 0 && job_add(&q, b, sel, n, dst, NSLOTS + 2 * r + pass) != 0)
-                rc = -1;
-        }
+    /* The build lists expressions rule by rule: first[r] .. first[r + 1]. */
+    int *first = malloc((size_t)(m->rs->nrules + 1) * sizeof(int));
+    if (first == NULL)
+        rc = -1;
+    for (int r = 0, i = 0; rc == 0 && r <= m->rs->nrules; r++) {
+        while (i < b->n && b->info[i].rule < r)
+            i++;
+        first[r] = i;
     }
+    for (int r = 0; rc == 0 && r < m->rs->nrules; r++) {
+        unsigned n = 0;
+        for (int i = first[r]; i < first[r + 1]; i++)
+            if (b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS)
+                sel[n++] = i;
+        if (n > 0 && job_add(&q, b, sel, n, &m->cond_db[r], NSLOTS + r) != 0)
+            rc = -1;
+    }
+    for (int k = 0; rc == 0 && k < m->nsets; k++) {
+        const prog_ent *pe = &m->ptab[m->set_rep[k]];
+        unsigned n = 0;
+        for (int j = 0; j < pe->nrules; j++)
+            for (int i = first[pe->rules[j]]; i < first[pe->rules[j] + 1]; i++)
+                if (b->info[i].role != ROLE_ALL && b->info[i].role != ROLE_UNLESS)
+                    sel[n++] = i;
+        if (n > 0 && job_add(&q, b, sel, n, &m->set_db[k], NSLOTS + m->rs->nrules + k) != 0)
+            rc = -1;
+    }
+    free(first);
     free(sel);
     /* The compiled databases in job order, for the cache. */
     char key[65];
@@ -921,19 +963,19 @@ px_matcher *px_matcher_create(const px_ruleset *rs, const char *cache_dir, char 
     while (cap < (unsigned)rs->nrules * 4)
         cap *= 2;
     m->ptab = calloc(cap, sizeof(prog_ent));
-    m->rule_db = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(hs_database_t *));
+    m->dispatched = calloc((size_t)(rs->nrules ? rs->nrules : 1), 1);
     m->cond_db = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(hs_database_t *));
-    if (m->ptab == NULL || m->rule_db == NULL || m->cond_db == NULL)
+    if (m->ptab == NULL || m->dispatched == NULL || m->cond_db == NULL)
         goto oom;
     m->pmask = cap - 1;
     for (int r = 0; r < rs->nrules; r++) {
         int d = dispatch_rule(m, r);
         if (d < 0)
             goto oom;
-        /* marks the rule as dispatched until compile_dispatched fills it */
-        if (d > 0)
-            m->rule_db[r] = (hs_database_t *)m;
+        m->dispatched[r] = d > 0;
     }
+    if (assign_sets(m) != 0)
+        goto oom;
     if (compile_all(m, &b, cache_dir, err, errlen) != 0)
         goto fail;
     m->exprs = b.info;
@@ -976,9 +1018,13 @@ px_match_scratch *px_match_scratch_create(const px_matcher *m)
             px_match_scratch_destroy(s);
             return NULL;
         }
+    for (int i = 0; i < m->nsets; i++)
+        if (m->set_db[i] != NULL && hs_alloc_scratch(m->set_db[i], &s->hs) != HS_SUCCESS) {
+            px_match_scratch_destroy(s);
+            return NULL;
+        }
     for (int i = 0; i < m->rs->nrules; i++)
-        if ((m->rule_db[i] != NULL && hs_alloc_scratch(m->rule_db[i], &s->hs) != HS_SUCCESS) ||
-            (m->cond_db[i] != NULL && hs_alloc_scratch(m->cond_db[i], &s->hs) != HS_SUCCESS)) {
+        if (m->cond_db[i] != NULL && hs_alloc_scratch(m->cond_db[i], &s->hs) != HS_SUCCESS) {
             px_match_scratch_destroy(s);
             return NULL;
         }
@@ -1250,9 +1296,9 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
             return -1;
         if (tx->kind == PX_TEXT_CMD && tx->cmd >= 0 && tx->cmd < act->ncmds && act->cmds[tx->cmd].prog != NULL) {
             const prog_ent *pe = ptab_find(m, act->cmds[tx->cmd].prog);
-            for (int k = 0; pe->name != NULL && k < pe->nrules; k++)
-                if (hs_scan(m->rule_db[pe->rules[k]], tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
-                    return -1;
+            if (pe->name != NULL && m->set_db[pe->set] != NULL &&
+                hs_scan(m->set_db[pe->set], tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
+                return -1;
         }
 
         /* Wildcard arguments (cat /home/USER/.ss?/id_*) can name a sensitive
