@@ -32,6 +32,7 @@ typedef struct rule_exprs {
     char **globs;
     int   *gsegs;   /* '/' count of each glob */
     int    nglobs;
+    int    prog_any;  /* its program list has '*': any command line */
 } rule_exprs;
 
 /* Texts are scanned with the database of their kind's slot, which holds only
@@ -102,6 +103,8 @@ struct px_matcher {
     rule_exprs       *rx;
     int              *path_rules;  /* rules with paths, for wildcard arguments */
     int               npath_rules;
+    int              *any_rules;   /* programs '*' and nothing to scan for: tried on every command line */
+    int               nany_rules;
     uint32_t          kinds;       /* text kinds some rule looks at: others are not scanned */
 };
 
@@ -359,6 +362,7 @@ void px_matcher_destroy(px_matcher *m)
     free(m->rx);
     free(m->exprs);
     free(m->path_rules);
+    free(m->any_rules);
     free(m);
 }
 
@@ -659,7 +663,11 @@ static int cache_key(const cjobs *q, char key[65])
     const char *ver = hs_version();
     px_dbcache_hash_add(h, fmt, sizeof(fmt));
     px_dbcache_hash_add(h, ver, strlen(ver) + 1);
-    px_dbcache_hash_add(h, &plat.tune, sizeof(plat.tune));
+    /* The instruction sets decide whether a database can run here at all;
+     * the tuning (which CPU model) only shades how it was built, and a
+     * database built for another model runs correctly.  Leaving tuning out
+     * lets a run under valgrind, which reports another model, reuse the
+     * native cache instead of compiling for minutes under emulation. */
     px_dbcache_hash_add(h, &plat.cpu_features, sizeof(plat.cpu_features));
     px_dbcache_hash_add(h, &q->n, sizeof(q->n));
     for (int k = 0; k < q->n; k++) {
@@ -893,14 +901,23 @@ px_matcher *px_matcher_create(const px_ruleset *rs, const char *cache_dir, char 
     m->rs = rs;
     m->rx = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(*m->rx));
     m->path_rules = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(int));
-    if (m->rx == NULL || m->path_rules == NULL)
+    m->any_rules = calloc((size_t)(rs->nrules ? rs->nrules : 1), sizeof(int));
+    if (m->rx == NULL || m->path_rules == NULL || m->any_rules == NULL)
         goto oom;
     for (int r = 0; r < rs->nrules; r++) {
         const px_rule *rule = &rs->rules[r];
         rule_exprs *rx = &m->rx[r];
         m->kinds |= rule->on;
         const char *prog_re = NULL;
-        if (rule->programs.n > 0) {
+        /* Command lines start with the program's base name, so '*' takes
+         * any line: no expression for it (one that matches at the start of
+         * every line is pure cost), and with nothing else to scan for, the
+         * rule is tried on every command line (flag rules). */
+        for (int i = 0; i < rule->programs.n && !rx->prog_any; i++)
+            rx->prog_any = strcmp(rule->programs.v[i], "*") == 0;
+        if (rx->prog_any && rule->match.n == 0 && rule->paths.n == 0)
+            m->any_rules[m->nany_rules++] = r;
+        if (rule->programs.n > 0 && !rx->prog_any) {
             if (programs_to_regex(&rule->programs, re, sizeof(re)) != 0) {
                 snprintf(err, errlen, "%s:%d: rule %s: program list too long", rule->file, rule->line, rule->id);
                 goto fail;
@@ -1189,7 +1206,8 @@ static int rule_fires(const px_matcher *m, px_match_scratch *s, int r, const px_
         if (prog_in(&rule->not_parents, pp))
             return 0;
     }
-    int prog = rule->programs.n == 0, match = rule->match.n == 0, path = rule->paths.n == 0 || wildcard_hit;
+    int prog = rule->programs.n == 0 || (m->rx[r].prog_any && tx->kind == PX_TEXT_CMD);
+    int match = rule->match.n == 0, path = rule->paths.n == 0 || wildcard_hit;
     for (int i = 0; i < s->nhit; i++) {
         const expr_info *e = &m->exprs[s->hitlist[i]];
         if (e->rule != r)
@@ -1312,6 +1330,14 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
             s->rule_gen[e->rule] = s->gen;
             int wh = wild && m->rx[e->rule].nglobs > 0 && wildcard_path_hit(m, e->rule, cmd);
             if (rule_fires(m, s, e->rule, act, t, fs_op, wh, call_flags) && push_hit(a, hits, &n, &cap, e->rule, t) != 0)
+                return -1;
+        }
+        for (int i = 0; cmd != NULL && i < m->nany_rules; i++) {
+            int r = m->any_rules[i];
+            if (s->rule_gen[r] == s->gen)
+                continue;
+            s->rule_gen[r] = s->gen;
+            if (rule_fires(m, s, r, act, t, fs_op, 0, call_flags) && push_hit(a, hits, &n, &cap, r, t) != 0)
                 return -1;
         }
         if (!wild)
