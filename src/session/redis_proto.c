@@ -3,6 +3,7 @@
 #include "session/redis_proto.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,7 +253,7 @@ static int record_ntech(const px_session_event *ev)
 }
 
 #define RECORD_KEYS 4   /* session, index, user targets, org targets; then techniques */
-#define RECORD_ARGV 5   /* then the targets */
+#define RECORD_ARGV 3   /* then the targets */
 
 int px_redis_record_nargs(const px_session_event *ev)
 {
@@ -261,14 +262,13 @@ int px_redis_record_nargs(const px_session_event *ev)
 
 /* KEYS: session, sessions index, user targets, org targets, org users per
  * technique...
- * ARGV: 1 now, 2 "(" target window start (ZCOUNT's exclusive bound), 3
- * org, 4 this call's tactics (2-digit indexes, "" for none), 5 what only
- * rarer paths need, packed: "(" technique window start (14), the index
- * expiry to write (13), the next index refresh (13), session id, NUL,
- * user; then the targets.
- * Each argument costs Redis more than a string.sub() does, and every
- * string a command needs comes from here: converting a Lua number costs a
- * printf. */
+ * ARGV: 1 now, 2 org, 3 the rest, packed (each argument costs Redis more
+ * than a string.sub() does): "(" target window start (ZCOUNT's exclusive
+ * bound, 14), "(" technique window start (14), the index expiry to write
+ * (13), the next index refresh (13), this call's tactics (2-digit
+ * indexes), NUL, session id, NUL, user; then the targets.
+ * Every string a command needs comes from here: converting a Lua number
+ * costs a printf. */
 void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int ttl, double target_window,
                           double technique_window)
 {
@@ -283,23 +283,26 @@ void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int 
         px_resp_key(b, k, "ok:", org, ":", ev->techniques[i]);
     long long now = llround(ev->now * 1000), ttl_ms = (long long)ttl * 1000;
     resp_ms(b, NULL, now);
-    resp_ms(b, "(", now - llround(target_window * 1000));
     px_resp_str(b, org);
-    char tac[2 * PX_TACTIC_COUNT];
-    size_t nt = 0;
+    char f[2 * (1 + PX_REDIS_TIME_W) + 2 * PX_REDIS_TIME_W + 2 * PX_TACTIC_COUNT + 1], *p = f;
+    *p++ = '(';
+    put_fixed(p, now - llround(target_window * 1000), PX_REDIS_TIME_W);
+    p += PX_REDIS_TIME_W;
+    *p++ = '(';
+    put_fixed(p, now - llround(technique_window * 1000), PX_REDIS_TIME_W);
+    p += PX_REDIS_TIME_W;
+    put_fixed(p, now + ttl_ms * 3 / 2, PX_REDIS_TIME_W);
+    p += PX_REDIS_TIME_W;
+    put_fixed(p, now + ttl_ms / 2, PX_REDIS_TIME_W);
+    p += PX_REDIS_TIME_W;
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
         if ((ev->tactics >> t) & 1u) {
-            tac[nt++] = (char)('0' + t / 10);
-            tac[nt++] = (char)('0' + t % 10);
+            *p++ = (char)('0' + t / 10);
+            *p++ = (char)('0' + t % 10);
         }
-    px_resp_bulk(b, tac, nt);
+    *p++ = '\0';
     px_buf_reset(k);
-    char f[1 + 3 * PX_REDIS_TIME_W];
-    f[0] = '(';
-    put_fixed(f + 1, now - llround(technique_window * 1000), PX_REDIS_TIME_W);
-    put_fixed(f + 1 + PX_REDIS_TIME_W, now + ttl_ms * 3 / 2, PX_REDIS_TIME_W);
-    put_fixed(f + 1 + 2 * PX_REDIS_TIME_W, now + ttl_ms / 2, PX_REDIS_TIME_W);
-    px_buf_append(k, f, sizeof(f));
+    px_buf_append(k, f, (size_t)(p - f));
     px_buf_puts(k, ev->session_id);
     px_buf_putc(k, '\0');
     px_buf_puts(k, ev->user_id);
@@ -367,6 +370,29 @@ static long long digits(const char *p, int n)
     return v;
 }
 
+/* A 13-digit time, -1 unless all are digits.  Eight at a time in one
+ * 64-bit word (the record reply holds ~80 of them, and the byte loop was
+ * the gateway's costliest function on the Redis path). */
+static long long digits13(const char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, p, 8);
+    /* Every byte 0x30..0x39: high nibble 3, and still 3 after adding 6. */
+    if (((v & 0xF0F0F0F0F0F0F0F0ULL) | (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) !=
+        0x3333333333333333ULL)
+        return -1;
+    v -= 0x3030303030303030ULL;
+    v = v * 10 + (v >> 8);   /* pairs of digits */
+    v = (((v & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+         (((v >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+    long long tail = digits(p + 8, 5);
+    return tail < 0 ? -1 : (long long)v * 100000 + tail;
+#else
+    return digits(p, PX_REDIS_TIME_W);
+#endif
+}
+
 /* The last min(count, cap) items of a ring of fixed-width slots at byte
  * `base` of the session string that holds items 1..count, item k in slot
  * (k-1) % cap, oldest first.  Slots without digits are skipped. */
@@ -377,7 +403,8 @@ static int unring(const char *s, size_t base, long long count, int cap, int widt
     int have = count < cap ? (int)count : cap, n = 0;
     for (int i = 0; i < have; i++) {
         long long k = count - have + i;   /* 0-based item */
-        long long v = digits(s + base + (size_t)(k % cap) * (size_t)width, width);
+        const char *p = s + base + (size_t)(k % cap) * (size_t)width;
+        long long v = width == PX_REDIS_TIME_W ? digits13(p) : digits(p, width);
         if (v >= 0)
             out[n++] = (double)v / scale;
     }
@@ -397,7 +424,7 @@ int px_redis_parse_record(const redisReply *r, px_session_state *st)
     const char *s = r->element[1]->str;
     size_t len = r->element[1]->len;
     long long n = digits(s + PX_REDIS_S_N, 12), g = digits(s + PX_REDIS_S_G, 2), ol = digits(s + PX_REDIS_S_OL, 3),
-              c = digits(s + PX_REDIS_S_C, PX_REDIS_TIME_W), l = digits(s + PX_REDIS_S_L, 7);
+              c = digits13(s + PX_REDIS_S_C), l = digits(s + PX_REDIS_S_L, 7);
     int terminated = s[PX_REDIS_S_X] == 'T';
     if ((s[PX_REDIS_S_X] != 'A' && !terminated) || n < 0 || g < 0 || c < 0 || ol < 0 ||
         l < PX_REDIS_S_FIXED + ol + 1 || (size_t)l > len || (!terminated && rep->elements < 3))
@@ -410,7 +437,7 @@ int px_redis_parse_record(const redisReply *r, px_session_state *st)
     st->total_requests = (uint64_t)n;
     st->ntimes = unring(s, PX_REDIS_S_TIMES, n, PX_SESSION_MAX_TIMES, PX_REDIS_TIME_W, 1000.0, st->times);
     for (int t = 0; t < PX_TACTIC_COUNT; t++) {
-        long long v = digits(s + PX_REDIS_S_TACTICS + t * PX_REDIS_TIME_W, PX_REDIS_TIME_W);
+        long long v = digits13(s + PX_REDIS_S_TACTICS + t * PX_REDIS_TIME_W);
         st->tactic_first_seen[t] = v > 0 ? (double)v / 1000.0 : 0;
     }
     st->distinct_targets = (int)g;
@@ -480,7 +507,7 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                   PX_SESSION_MAX_TARGETS, PX_SESSION_MAX_SCORES * PX_REDIS_SCORE_W, PX_SESSION_MAX_CORRELATION + 1);
     px_buf_puts(r,
                 "local sub, fmt, call = string.sub, string.format, redis.call\n"
-                "local s, now, org, rare = KEYS[1], ARGV[1], ARGV[3], ARGV[5]\n"
+                "local s, now, org, rare = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
                 "local h = call('GETRANGE', s, '0', '50')\n"
                 "local x = string.byte(h, 1)\n"
                 "if x == 84 then return {} end\n"
@@ -492,9 +519,9 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "end\n"
                 "local n, ng, ol, L = tonumber(sub(h, 2, 13)) + 1, tonumber(sub(h, 14, 15)), tonumber(sub(h, 16, 18)),"
                 " tonumber(sub(h, 45, 51))\n"
-                "local nextr, full, fresh, tac = sub(h, 32, 44), false, 0, ARGV[4]\n"
-                "for j = 1, #tac, 2 do\n"
-                "  local k = tonumber(sub(tac, j, j + 1))\n"
+                "local nextr, full, fresh, z1 = sub(h, 32, 44), false, 0, string.find(rare, '\\0', 55, true)\n"
+                "for j = 55, z1 - 1, 2 do\n"
+                "  local k = tonumber(sub(rare, j, j + 1))\n"
                 "  local p = fmt('%d', TAC + k * 13)\n"
                 "  if call('GETRANGE', s, p, p) == '-' then\n"
                 "    call('SETRANGE', s, p, now)\n"
@@ -505,11 +532,11 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "  call('SETRANGE', s, ORGS, org .. call('GETRANGE', s, ORGS, '-1'))\n"
                 "  ol, L, full = #org, L + #org, true\n"
                 "end\n"
-                "if #ARGV > 5 then\n"
+                "if #ARGV > 3 then\n"
                 /* The targets: from the NUL after the org to the last
                  * NUL before the scores. */
                 "  local seen, add = call('GETRANGE', s, fmt('%d', ORG + ol), fmt('%d', L - 1)), ''\n"
-                "  for j = 6, #ARGV do\n"
+                "  for j = 4, #ARGV do\n"
                 "    if ng >= MAXG then break end\n"
                 "    local t = ARGV[j] .. '\\0'\n"
                 "    if not string.find(seen, '\\0' .. t, 1, true) then\n"
@@ -525,10 +552,9 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 /* Index refresh times are fixed-width digit strings:
                  * comparing them as strings compares them as numbers. */
                 "if nextr < now then\n"
-                "  local z = string.find(rare, '\\0', 41, true)\n"
-                "  call('ZADD', KEYS[2], sub(rare, 15, 27), sub(rare, 41, z - 1))\n"
+                "  call('ZADD', KEYS[2], sub(rare, 29, 41), sub(rare, z1 + 1, string.find(rare, '\\0', z1 + 1, true) - 1))\n"
                 "  call('PEXPIRE', KEYS[2], IDXTTL)\n"
-                "  nextr, full = sub(rare, 28, 40), true\n"
+                "  nextr, full = sub(rare, 42, 54), true\n"
                 "end\n"
                 "if full then\n"
                 "  call('SETRANGE', s, '0', 'A' .. fmt('%012d%02d%03d', n, ng, ol) .. sub(h, 19, 31) .. nextr .."
@@ -545,10 +571,10 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "else\n"
                 "  call('PEXPIRE', s, TTL)\n"
                 "end\n"
-                "local og = org ~= ''\n"
-                "if #ARGV > 5 then\n"
-                "  local z, tlo = {}, sub(ARGV[2], 2)\n"
-                "  for j = 6, #ARGV do z[#z + 1] = now; z[#z + 1] = ARGV[j] end\n"
+                "local og, tx = org ~= '', sub(rare, 1, 14)\n"
+                "if #ARGV > 3 then\n"
+                "  local z, tlo = {}, sub(rare, 2, 14)\n"
+                "  for j = 4, #ARGV do z[#z + 1] = now; z[#z + 1] = ARGV[j] end\n"
                 "  for j = 3, og and 4 or 3 do\n"
                 "    if call('ZADD', KEYS[j], unpack(z)) > 0 then\n"
                 "      call('ZREMRANGEBYSCORE', KEYS[j], '-inf', tlo)\n"
@@ -557,12 +583,12 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "    call('PEXPIRE', KEYS[j], TW)\n"
                 "  end\n"
                 "end\n"
-                "local rep = {fresh, call('ZCOUNT', KEYS[3], ARGV[2], '+inf'), 0}\n"
+                "local rep = {fresh, call('ZCOUNT', KEYS[3], tx, '+inf'), 0}\n"
                 "if og then\n"
-                "  rep[3] = call('ZCOUNT', KEYS[4], ARGV[2], '+inf')\n"
+                "  rep[3] = call('ZCOUNT', KEYS[4], tx, '+inf')\n"
                 "  if #KEYS > 4 then\n"
-                "    local kx, user = sub(rare, 1, 14), sub(rare, string.find(rare, '\\0', 41, true) + 1)\n"
-                "    local klo = sub(kx, 2)\n"
+                "    local kx, klo = sub(rare, 15, 28), sub(rare, 16, 28)\n"
+                "    local user = sub(rare, string.find(rare, '\\0', z1 + 1, true) + 1)\n"
                 "    for j = 5, #KEYS do\n"
                 "      if call('ZADD', KEYS[j], now, user) > 0 then\n"
                 "        call('ZREMRANGEBYSCORE', KEYS[j], '-inf', klo)\n"

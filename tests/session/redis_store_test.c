@@ -606,6 +606,84 @@ Test(redis_store, commands_are_well_formed)
     px_buf_free(&key);
 }
 
+/* The gateway parses the session string itself: a reply built by hand,
+ * digits and non-digits where times go. */
+Test(redis_store, parses_the_session_string)
+{
+    char s[PX_REDIS_S_FIXED + 64];
+    memset(s, '-', sizeof(s));
+    memcpy(s, "A00000000006603003", 18);                  /* X, N = 66, G = 3, OL = 3 */
+    memcpy(s + PX_REDIS_S_C, "1799999999999", 13);
+    memcpy(s + PX_REDIS_S_R, "0000000000000", 13);
+    int l = PX_REDIS_S_FIXED + 3 + 1 + 4;                 /* the org, NUL, "h.x" NUL */
+    char lf[8];
+    snprintf(lf, sizeof(lf), "%07d", l);
+    memcpy(s + PX_REDIS_S_L, lf, 7);
+    memcpy(s + PX_REDIS_S_TACTICS + PX_TACTIC_DISCOVERY * 13, "1800000000123", 13);
+    memcpy(s + PX_REDIS_S_TACTICS + PX_TACTIC_IMPACT * 13, "1800:00000123", 13);   /* not a time */
+    for (int r = 3; r <= 66; r++) {                       /* request r at 1.8e12 + r ms, in slot (r-1) % 64 */
+        char t[16];
+        snprintf(t, sizeof(t), "%013lld", 1800000000000LL + r);
+        memcpy(s + PX_REDIS_S_TIMES + ((r - 1) % 64) * 13, t, 13);
+    }
+    memcpy(s + PX_REDIS_S_TIMES + 1 * 13, "1800000000/99", 13);      /* request 66's: bad, skipped */
+    memcpy(s + PX_REDIS_S_ORG, "abc\0h.x\0" "0915" "1000", 16);
+    size_t len = (size_t)l + 8;
+    px_buf resp = PX_BUF_INIT;
+    px_buf_puts(&resp, "*2\r\n*4\r\n:4\r\n:7\r\n:9\r\n:2\r\n");
+    px_resp_bulk(&resp, s, len);
+    redisReader *rd = redisReaderCreate();
+    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
+    void *rep = NULL;
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_not_null(rep);
+    px_session_state st;
+    cr_assert_eq(px_redis_parse_record(rep, &st), 0);
+    cr_expect_eq(st.total_requests, 66);
+    cr_expect_eq(st.is_new, 0);
+    cr_expect_eq(st.terminated, 0);
+    cr_expect_float_eq(st.created, 1799999999.999, 1e-6);
+    cr_expect_eq(st.distinct_targets, 3);
+    cr_expect_str_eq(st.org, "abc");
+    cr_expect_eq(st.ntimes, 63, "64 slots, one bad");
+    cr_expect_float_eq(st.times[0], 1800000000.003, 1e-6, "the oldest kept: request 3");
+    cr_expect_float_eq(st.times[62], 1800000000.065, 1e-6, "the newest read: request 65");
+    cr_expect_float_eq(st.tactic_first_seen[PX_TACTIC_DISCOVERY], 1800000000.123, 1e-6);
+    cr_expect_float_eq(st.tactic_first_seen[PX_TACTIC_IMPACT], 0, 1e-9);
+    cr_expect_eq(st.nscores, 2);
+    cr_expect_float_eq(st.scores[0], 91.5, 1e-9);
+    cr_expect_float_eq(st.scores[1], 100, 1e-9);
+    cr_expect_eq(st.new_tactics, 4u);
+    cr_expect_eq(st.user_distinct_targets, 7);
+    cr_expect_eq(st.org_distinct_targets, 9);
+    cr_expect_eq(st.ntechniques, 1);
+    cr_expect_eq(st.org_users_same_technique, 2);
+    freeReplyObject(rep);
+    /* Terminated: the script answered {} and the string says T. */
+    s[0] = 'T';
+    px_buf_reset(&resp);
+    px_buf_puts(&resp, "*2\r\n*0\r\n");
+    px_resp_bulk(&resp, s, len);
+    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_eq(px_redis_parse_record(rep, &st), 0);
+    cr_expect_eq(st.terminated, 1);
+    cr_expect_eq(st.total_requests, 66);
+    cr_expect_eq(st.user_distinct_targets, 0);
+    freeReplyObject(rep);
+    /* Not a session (a score left after its session vanished). */
+    s[0] = '0';
+    px_buf_reset(&resp);
+    px_buf_puts(&resp, "*2\r\n*0\r\n");
+    px_resp_bulk(&resp, s, len);
+    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_expect_eq(px_redis_parse_record(rep, &st), -1);
+    freeReplyObject(rep);
+    redisReaderFree(rd);
+    px_buf_free(&resp);
+}
+
 Test(redis_store, url_forms)
 {
     px_redis_url u;
