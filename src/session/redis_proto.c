@@ -252,6 +252,8 @@ static int record_ntech(const px_session_event *ev)
     return ev->ntechniques < PX_SESSION_MAX_TECHNIQUES ? ev->ntechniques : PX_SESSION_MAX_TECHNIQUES;
 }
 
+_Static_assert(PX_SESSION_MAX_ID <= 999, "the session string's org length has 3 digits");
+
 #define RECORD_KEYS 4   /* session, index, user targets, org targets; then techniques */
 #define RECORD_ARGV 3   /* then the targets */
 
@@ -283,7 +285,10 @@ void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int 
         px_resp_key(b, k, "ok:", org, ":", ev->techniques[i]);
     long long now = llround(ev->now * 1000), ttl_ms = (long long)ttl * 1000;
     resp_ms(b, NULL, now);
-    px_resp_str(b, org);
+    /* The session keeps at most PX_SESSION_MAX_ID bytes of its org, as
+     * st->org does (OL has 3 digits); keys above use all of it. */
+    size_t ol = strlen(org);
+    px_resp_bulk(b, org, ol < PX_SESSION_MAX_ID ? ol : PX_SESSION_MAX_ID);
     char f[2 * (1 + PX_REDIS_TIME_W) + 2 * PX_REDIS_TIME_W + 2 * PX_TACTIC_COUNT + 1], *p = f;
     *p++ = '(';
     put_fixed(p, now - llround(target_window * 1000), PX_REDIS_TIME_W);

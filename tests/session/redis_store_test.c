@@ -311,6 +311,30 @@ Test(redis_store, a_score_for_a_vanished_session_is_no_session)
     rig_close(&g);
 }
 
+/* An org longer than ids may be (the API refuses them; the store must not
+ * break): both stores report its first PX_SESSION_MAX_ID bytes. */
+Test(redis_store, an_overlong_org_is_cut_as_the_memory_store_cuts_it)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 100, 1);
+    char org[1200];   /* more than the 3 digits of the session string's org length */
+    memset(org, 'o', sizeof(org) - 1);
+    org[sizeof(org) - 1] = '\0';
+    const char *tg[] = {"10.0.0.1"};
+    px_session_event ev = {"s", "u", org, wall_now(), 0, tg, 1, NULL, 0};
+    px_session_state st;
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(strlen(st.org), PX_SESSION_MAX_ID);
+    cr_expect_eq(st.org_distinct_targets, 1);
+    ev.now += 1;
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.total_requests, 2);
+    cr_expect_eq(st.distinct_targets, 1);
+    cr_expect_eq(strlen(st.org), PX_SESSION_MAX_ID);
+    rig_close(&g);
+}
+
 /* The session string keeps tactics by position (redis_proto.h): a change
  * to the enum must come with a new PX_REDIS_KEY_PREFIX, and this list. */
 Test(redis_store, the_tactic_order_is_part_of_the_key_schema)
