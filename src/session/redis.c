@@ -67,7 +67,7 @@
 #define LOG_REPEAT_S       30.0
 
 enum { ST_DOWN, ST_CONNECTING, ST_READY };
-enum { OP_RECORD, OP_FINISH, OP_HANDSHAKE, OP_GAUGE_TRIM, OP_GAUGE_COUNT };
+enum { OP_RECORD, OP_FINISH, OP_HANDSHAKE, OP_GAUGE_TRIM, OP_GAUGE_COUNT, OP_RELOAD };
 enum { HS_AUTH, HS_SELECT, HS_LOAD_RECORD, HS_LOAD_FINISH };
 
 typedef struct redis_store {
@@ -369,6 +369,16 @@ static const redisReply *reply_error(const redisReply *r)
     return NULL;
 }
 
+static int submit_argv(px_store_worker *w, rop *op, int argc, const char *const *argv);
+
+static void reload_script(px_store_worker *w, int script)
+{
+    const char *load[3] = {"SCRIPT", "LOAD", w->script[script].data};
+    rop *op = op_get(w, OP_RELOAD);
+    if (op != NULL)
+        (void)submit_argv(w, op, 3, load);
+}
+
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     (void)ac;
@@ -394,9 +404,14 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         break;
     case OP_RECORD:
     case OP_FINISH:
-        if (e != NULL && strncmp(e->str, "NOSCRIPT", 8) == 0 && op->rest_off > 0 && !op->retried &&
-            retry_as_eval(w, op) == 0)
-            return;   /* op lives on */
+        if (e != NULL && strncmp(e->str, "NOSCRIPT", 8) == 0 && op->rest_off > 0 && !op->retried) {
+            /* The cache lost both scripts: load the other one too, or a
+             * termination sent later would fail and land after calls
+             * sent after it. */
+            reload_script(w, 1 - op->script);
+            if (retry_as_eval(w, op) == 0)
+                return;   /* op lives on */
+        }
         if (e != NULL)
             conn_error(w, PX_STORE_ERR_REPLY, "%s failed: %s", op->kind == OP_RECORD ? "record" : "finish", e->str);
         if (op->kind == OP_RECORD) {
@@ -405,6 +420,10 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
                 conn_error(w, PX_STORE_ERR_REPLY, "record returned an unexpected reply");
             op->cb(op->ctx, ok ? 0 : -1);
         }
+        break;
+    case OP_RELOAD:
+        if (e != NULL)
+            conn_error(w, PX_STORE_ERR_REPLY, "SCRIPT LOAD failed: %s", e->str);
         break;
     case OP_GAUGE_COUNT:
         if (r->type == REDIS_REPLY_INTEGER)

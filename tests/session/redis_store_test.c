@@ -311,6 +311,51 @@ Test(redis_store, a_score_for_a_vanished_session_is_no_session)
     rig_close(&g);
 }
 
+static int has_sessions(rig *g) { return g->s->ops->active_sessions(g->s) >= 2; }
+
+/* docs/sessions.md lists the commands an ACL user needs: the gateway sends
+ * some, its scripts run others, and Redis checks both.  With exactly those
+ * and the key prefix, every path works: records (new session, tactics,
+ * targets, org, techniques, index refresh, the score log cut back), scores,
+ * a script cache flushed (EVAL), termination, the sessions gauge. */
+Test(redis_store, works_with_an_acl_user_allowed_the_documented_commands_only)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    redisReply *r = px_t_redis_cmd(&redis,
+                                   "ACL SETUSER gw on >pw resetkeys ~proxilion:v2:* -@all +auth +select +script "
+                                   "+evalsha +eval +multi +exec +get +set +append +zremrangebyscore +zcard "
+                                   "+getrange +setrange +strlen +pexpire +zadd +zcount +zremrangebyrank");
+    cr_assert(r != NULL && r->type == REDIS_REPLY_STATUS, "ACL SETUSER failed");
+    freeReplyObject(r);
+    char url[128];
+    snprintf(url, sizeof(url), "redis://gw:pw@127.0.0.1:%d", redis.port);
+    rig g;
+    rig_open(&g, url, 100, 1);
+    const char *tg[] = {"10.0.0.1", "evil.example"}, *tech[] = {"T1046"};
+    px_session_state st;
+    for (int i = 0; i < 40; i++) {
+        px_session_event ev = {i < 33 ? "a" : "b", "u", "acme", wall_now(), i % 5 == 0 ? B(PX_TACTIC_DISCOVERY) : 0u,
+                               tg, i % 3 == 0 ? 2 : 0, tech, i % 4 == 0 ? 1 : 0};
+        cr_assert_eq(rig_record(&g, &ev, &st), 0, "call %d", i);
+        g.s->ops->finish(g.w, ev.session_id, 40, 0, ev.now);
+        if (i == 35) {
+            r = px_t_redis_cmd(&redis, "SCRIPT FLUSH");
+            freeReplyObject(r);
+        }
+    }
+    cr_expect_eq(st.total_requests, 7);
+    g.s->ops->finish(g.w, "b", 95, 1, wall_now());
+    px_session_event ev = {"b", "u", "acme", wall_now(), 0, NULL, 0, NULL, 0};
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.terminated, 1);
+    cr_expect(spin(&g, has_sessions, 7000), "the sessions gauge was not refreshed");
+    char e[256];
+    g.s->ops->last_error(g.s, e, sizeof(e));
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0, "last error: %s", e);
+    cr_expect_eq(errors(&g, PX_STORE_ERR_AUTH), 0);
+    rig_close(&g);
+}
+
 /* An org longer than ids may be (the API refuses them; the store must not
  * break): both stores report its first PX_SESSION_MAX_ID bytes. */
 Test(redis_store, an_overlong_org_is_cut_as_the_memory_store_cuts_it)
