@@ -4,7 +4,8 @@
  * the schema can be read, and tested, in one place.
  *
  * Key schema (docs/sessions.md), all under KEY_PREFIX, ids escaped
- * (':' '{' '}' '%' as %XX), TTL on every key on every write:
+ * (':' '{' '}' '%' as %XX), every key with a TTL from the write that
+ * creates it on (a score's APPEND keeps the session's, the rest set theirs):
  *
  *   s:{SID}        string  the whole session, layout below    TTL session
  *   sessions       zset    session id -> index expiry         TTL 1.5 x session
