@@ -2,13 +2,14 @@
  * instance that points at the same Redis.
  *
  * Each worker owns one hiredis async connection driven by its own H2O
- * event loop, so a store call never blocks a worker: `record` writes one
- * EVALSHA into the connection's output buffer and returns; everything the
+ * event loop, so a store call never blocks a worker: `record` writes its
+ * commands into the connection's output buffer and returns; everything the
  * worker queues during one loop turn goes out in one write (pipelining),
  * and replies come back, in order, on the same loop, where the callbacks
- * run.  One Lua script does the whole of `record` atomically in one round
- * trip; `finish` is a second script, fire-and-forget.  Key schema and the
- * failure behaviour are documented in docs/sessions.md.
+ * run.  `record` is one transaction in one round trip (MULTI, a Lua
+ * script, a GET of the session, EXEC); `finish` is fire-and-forget: a
+ * transaction of plain commands, or a script when it terminates.  Key
+ * schema and the failure behaviour are documented in docs/sessions.md.
  *
  * Adapter: hiredis asks for read/write interest through its ev hooks.  The
  * connection's fd is dup()ed into an H2O socket created with
@@ -27,7 +28,12 @@
  * the connect and command timeouts and the reconnect backoff (100 ms
  * doubling to 5 s).  When a connection dies, hiredis fails every pending
  * command exactly once (NULL reply), which fails its caller with -1; the
- * cleanup hook then closes the H2O socket and schedules the reconnect. */
+ * cleanup hook then closes the H2O socket and schedules the reconnect.
+ *
+ * Over 800 lines: the connection's state machine, its event-loop adapter
+ * and the operations share one struct and its invariants (what is
+ * pending, what a drop fails), which read best in one place; what goes on
+ * the wire lives apart, in redis_proto.c. */
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -61,15 +67,13 @@
 #define LOG_REPEAT_S       30.0
 
 enum { ST_DOWN, ST_CONNECTING, ST_READY };
-enum { OP_RECORD, OP_FINISH, OP_HANDSHAKE, OP_GAUGE_TRIM, OP_GAUGE_COUNT };
+enum { OP_RECORD, OP_FINISH, OP_HANDSHAKE, OP_GAUGE_TRIM, OP_GAUGE_COUNT, OP_RELOAD };
 enum { HS_AUTH, HS_SELECT, HS_LOAD_RECORD, HS_LOAD_FINISH };
 
 typedef struct redis_store {
     px_store     base;
     px_redis_url url;
     int          ttl;
-    px_buf       record_script;
-    px_buf       finish_script;
     _Atomic int  nworkers;           /* worker parts created and not destroyed */
     _Atomic int  nexpected;          /* workers the gateway runs */
     _Atomic int  nready;
@@ -89,9 +93,10 @@ struct rop {
     px_session_state *st;
     double            sent;          /* monotonic seconds */
     int               retried;       /* resent as EVAL after NOSCRIPT */
-    int               script;        /* 0 record, 1 finish */
-    px_buf            cmd;           /* formatted command, kept for the NOSCRIPT retry */
-    size_t            rest_off;      /* where the arguments after the SHA start */
+    int               script;        /* 0 record, 1 terminate */
+    px_buf            cmd;           /* formatted command(s), kept for the NOSCRIPT retry */
+    size_t            rest_off;      /* where the arguments after the SHA start; 0: not a script */
+    size_t            tx_split;      /* a transaction's two commands: where the second starts; 0: none */
 };
 
 struct px_store_worker {
@@ -115,6 +120,7 @@ struct px_store_worker {
     int                backoff_ms;
     char               conn_err[128];   /* hiredis' reason for a failed connect */
     char               sha[2][41];
+    px_buf             script[2];        /* record, terminate: their text has this worker's settings */
 
     rop   *head, *tail;                  /* pending ops, oldest first */
     int    npending;
@@ -247,7 +253,7 @@ static void pending_remove(px_store_worker *w, rop *op)
 static void resp_evalsha(rop *op, int script, int nargs)
 {
     px_buf *b = &op->cmd;
-    px_buf_printf(b, "*%d\r\n", 2 + nargs);
+    px_resp_array(b, 2 + nargs);
     px_resp_str(b, "EVALSHA");
     px_resp_str(b, op->w->sha[script]);
     op->script = script;
@@ -321,21 +327,56 @@ static void on_handshake(px_store_worker *w, rop *op, const redisReply *r)
         become_ready(w);
 }
 
+static int submit_tx(px_store_worker *w, rop *op);
+
 /* NOSCRIPT (the server lost its script cache, e.g. SCRIPT FLUSH): resend
- * this call once as EVAL, which also puts the script back in the cache. */
+ * this call once as EVAL, which also puts the script back in the cache;
+ * a record resends its whole transaction. */
 static int retry_as_eval(px_store_worker *w, rop *op)
 {
-    const px_buf *src = op->script == 0 ? &w->s->record_script : &w->s->finish_script;
+    const px_buf *src = &w->script[op->script];
+    size_t end = op->tx_split > 0 ? op->tx_split : op->cmd.len;
     px_buf full = PX_BUF_INIT;
     int argc = atoi(op->cmd.data + 1);
-    px_buf_printf(&full, "*%d\r\n", argc);
+    px_resp_array(&full, argc);
     px_resp_str(&full, "EVAL");
     px_resp_bulk(&full, src->data, src->len);
-    px_buf_append(&full, op->cmd.data + op->rest_off, op->cmd.len - op->rest_off);
+    px_buf_append(&full, op->cmd.data + op->rest_off, end - op->rest_off);
+    size_t split = op->tx_split > 0 ? full.len : 0;
+    px_buf_append(&full, op->cmd.data + end, op->cmd.len - end);
     op->retried = 1;
-    int rc = full.oom ? -1 : submit(w, op, full.data, full.len);
-    px_buf_free(&full);
-    return rc;
+    if (full.oom) {
+        px_buf_free(&full);
+        return -1;
+    }
+    px_buf old = op->cmd;
+    op->cmd = full;
+    op->tx_split = split;
+    px_buf_free(&old);
+    return split > 0 ? submit_tx(w, op) : submit(w, op, op->cmd.data, op->cmd.len);
+}
+
+/* The error a reply carries: itself, or in a transaction's EXEC reply
+ * the first failed command's; NULL when none. */
+static const redisReply *reply_error(const redisReply *r)
+{
+    if (r->type == REDIS_REPLY_ERROR)
+        return r;
+    if (r->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < r->elements; i++)
+            if (r->element[i]->type == REDIS_REPLY_ERROR)
+                return r->element[i];
+    return NULL;
+}
+
+static int submit_argv(px_store_worker *w, rop *op, int argc, const char *const *argv);
+
+static void reload_script(px_store_worker *w, int script)
+{
+    const char *load[3] = {"SCRIPT", "LOAD", w->script[script].data};
+    rop *op = op_get(w, OP_RELOAD);
+    if (op != NULL)
+        (void)submit_argv(w, op, 3, load);
 }
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
@@ -356,25 +397,33 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
     if ((op->kind == OP_RECORD || op->kind == OP_FINISH) && w->ids != NULL && w->metrics != NULL &&
         w->ids->roundtrip >= 0)
         px_metrics_observe(w->metrics, w->ids->roundtrip, mono_now() - op->sent);
+    const redisReply *e = reply_error(r);
     switch (op->kind) {
     case OP_HANDSHAKE:
         on_handshake(w, op, r);
         break;
     case OP_RECORD:
     case OP_FINISH:
-        if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 && !op->retried &&
-            retry_as_eval(w, op) == 0)
-            return;   /* op lives on */
-        if (r->type == REDIS_REPLY_ERROR) {
-            conn_error(w, PX_STORE_ERR_REPLY, "%s script failed: %s", op->kind == OP_RECORD ? "record" : "finish",
-                       r->str);
+        if (e != NULL && strncmp(e->str, "NOSCRIPT", 8) == 0 && op->rest_off > 0 && !op->retried) {
+            /* The cache lost both scripts: load the other one too, or a
+             * termination sent later would fail and land after calls
+             * sent after it. */
+            reload_script(w, 1 - op->script);
+            if (retry_as_eval(w, op) == 0)
+                return;   /* op lives on */
         }
+        if (e != NULL)
+            conn_error(w, PX_STORE_ERR_REPLY, "%s failed: %s", op->kind == OP_RECORD ? "record" : "finish", e->str);
         if (op->kind == OP_RECORD) {
-            int ok = r->type != REDIS_REPLY_ERROR && px_redis_parse_record(r, op->st) == 0;
-            if (!ok && r->type != REDIS_REPLY_ERROR)
-                conn_error(w, PX_STORE_ERR_REPLY, "record script returned an unexpected reply");
+            int ok = e == NULL && px_redis_parse_record(r, op->st) == 0;
+            if (!ok && e == NULL)
+                conn_error(w, PX_STORE_ERR_REPLY, "record returned an unexpected reply");
             op->cb(op->ctx, ok ? 0 : -1);
         }
+        break;
+    case OP_RELOAD:
+        if (e != NULL)
+            conn_error(w, PX_STORE_ERR_REPLY, "SCRIPT LOAD failed: %s", e->str);
         break;
     case OP_GAUGE_COUNT:
         if (r->type == REDIS_REPLY_INTEGER)
@@ -398,7 +447,7 @@ static int submit(px_store_worker *w, rop *op, const char *cmd, size_t len)
 /* Formats argv into op->cmd and submits it. */
 static int submit_argv(px_store_worker *w, rop *op, int argc, const char *const *argv)
 {
-    px_buf_printf(&op->cmd, "*%d\r\n", argc);
+    px_resp_array(&op->cmd, argc);
     for (int i = 0; i < argc; i++)
         px_resp_str(&op->cmd, argv[i]);
     if (op->cmd.oom || submit(w, op, op->cmd.data, op->cmd.len) != 0) {
@@ -572,7 +621,7 @@ static void conn_start(px_store_worker *w)
     snprintf(db, sizeof(db), "%d", s->url.db);
     const char *auth[3] = {"AUTH", s->url.user[0] != '\0' ? s->url.user : s->url.password, s->url.password};
     const char *sel[2] = {"SELECT", db};
-    const char *load[2][3] = {{"SCRIPT", "LOAD", s->record_script.data}, {"SCRIPT", "LOAD", s->finish_script.data}};
+    const char *load[2][3] = {{"SCRIPT", "LOAD", w->script[0].data}, {"SCRIPT", "LOAD", w->script[1].data}};
     struct {
         int step, argc, on;
         const char *const *argv;
@@ -661,6 +710,35 @@ static int call_submit(px_store_worker *w, rop *op)
     return 0;
 }
 
+/* A command whose reply only hiredis sees (MULTI, and the commands whose
+ * results EXEC answers with): no op, no callback. */
+static int submit_plain(px_store_worker *w, const char *cmd, size_t len)
+{
+    return w->ac != NULL && redisAsyncFormattedCommand(w->ac, NULL, NULL, cmd, len) == REDIS_OK ? 0 : -1;
+}
+
+/* MULTI, op->cmd's two commands, EXEC: the op waits for EXEC's reply (the
+ * others are queued and answered before it).  Once MULTI is in, a failure
+ * drops the connection: a MULTI without its EXEC would swallow every later
+ * command of the connection, and Redis discards it on disconnect. */
+static int submit_tx(px_store_worker *w, rop *op)
+{
+    static const char multi[] = "*1\r\n$5\r\nMULTI\r\n", exec[] = "*1\r\n$4\r\nEXEC\r\n";
+    if (op->cmd.oom || submit_plain(w, multi, sizeof(multi) - 1) != 0)
+        return -1;
+    if (submit_plain(w, op->cmd.data, op->tx_split) != 0 ||
+        submit_plain(w, op->cmd.data + op->tx_split, op->cmd.len - op->tx_split) != 0 ||
+        submit(w, op, exec, sizeof(exec) - 1) != 0) {
+        conn_error(w, PX_STORE_ERR_UNAVAILABLE, "cannot queue a transaction; reconnecting");
+        drop(w);
+        return -1;
+    }
+    return 0;
+}
+
+/* MULTI, EVALSHA record, GET session, EXEC: the script reads and writes
+ * only the few bytes it needs, and the session it leaves comes back from
+ * a plain GET that no other client can precede (redis_proto.h). */
 static void redis_record(px_store_worker *w, const px_session_event *ev, px_session_state *st, px_store_cb cb,
                          void *ctx)
 {
@@ -674,18 +752,41 @@ static void redis_record(px_store_worker *w, const px_session_event *ev, px_sess
     op->st = st;
     resp_evalsha(op, 0, px_redis_record_nargs(ev));
     px_redis_record_args(&op->cmd, &w->key, ev, w->s->ttl, w->target_window, w->technique_window);
-    if (call_submit(w, op) != 0)
+    op->tx_split = op->cmd.len;
+    px_redis_record_get(&op->cmd, &w->key, ev->session_id);
+    if (submit_tx(w, op) != 0) {
+        count_error(w, PX_STORE_ERR_UNAVAILABLE);
+        op_put(w, op);
         cb(ctx, -1);
+    }
 }
 
-static void redis_finish(px_store_worker *w, const char *session_id, double score, int terminate, double now)
+/* Not terminating: MULTI, SET NX PX, APPEND, EXEC -- plain commands, a
+ * fraction of a script's cost in Redis (docs/sessions.md). */
+static void finish_score(px_store_worker *w, const char *session_id, double score)
 {
     rop *op = call_begin(w, OP_FINISH);
     if (op == NULL)
         return;
-    resp_evalsha(op, 1, PX_REDIS_FINISH_NARGS);
-    px_redis_finish_args(&op->cmd, &w->key, session_id, score, terminate, now, w->s->ttl);
-    if (call_submit(w, op) != 0 || !terminate || w->ac == NULL)
+    px_redis_score_cmds(&op->cmd, &w->key, session_id, score, w->s->ttl, &op->tx_split);
+    if (submit_tx(w, op) != 0) {
+        count_error(w, PX_STORE_ERR_UNAVAILABLE);
+        op_put(w, op);
+    }
+}
+
+static void redis_finish(px_store_worker *w, const char *session_id, double score, int terminate, double now)
+{
+    if (!terminate) {
+        finish_score(w, session_id, score);
+        return;
+    }
+    rop *op = call_begin(w, OP_FINISH);
+    if (op == NULL)
+        return;
+    resp_evalsha(op, 1, PX_REDIS_TERMINATE_NARGS);
+    px_redis_terminate_args(&op->cmd, &w->key, session_id, score, now, w->s->ttl);
+    if (call_submit(w, op) != 0 || w->ac == NULL)
         return;
     /* The caller answers 403 right after this.  Had the termination waited
      * for the next loop turn, a client calling another instance at once
@@ -720,6 +821,13 @@ static px_store_worker *redis_worker_create(px_store *base, struct st_h2o_evloop
     }
     w->target_window = o != NULL && o->target_window > 0 ? o->target_window : 600;
     w->technique_window = o != NULL && o->technique_window > 0 ? o->technique_window : 900;
+    px_redis_scripts_build(&w->script[0], &w->script[1], w->s->ttl, w->target_window, w->technique_window);
+    if (w->script[0].oom || w->script[1].oom) {
+        px_buf_free(&w->script[0]);
+        px_buf_free(&w->script[1]);
+        free(w);
+        return NULL;
+    }
     w->backoff_ms = BACKOFF_MIN_MS;
     atomic_fetch_add(&w->s->nworkers, 1);
     h2o_timeout_init(loop, &w->tick, TICK_MS);
@@ -755,6 +863,8 @@ static void redis_worker_destroy(px_store_worker *w)
         free(op);
     }
     px_buf_free(&w->key);
+    px_buf_free(&w->script[0]);
+    px_buf_free(&w->script[1]);
     free(w);
 }
 
@@ -783,8 +893,6 @@ static void redis_last_error(px_store *base, char *buf, size_t len)
 static void redis_destroy(px_store *base)
 {
     redis_store *s = (redis_store *)base;
-    px_buf_free(&s->record_script);
-    px_buf_free(&s->finish_script);
     pthread_mutex_destroy(&s->err_lock);
     free(s);
 }
@@ -809,11 +917,5 @@ px_store *px_store_redis_create(const px_store_opts *o, char *err, size_t errlen
     s->ttl = o->ttl_seconds > 0 ? o->ttl_seconds : 86400;
     pthread_mutex_init(&s->err_lock, NULL);
     snprintf(s->last_error, sizeof(s->last_error), "not connected yet");
-    px_redis_scripts_build(&s->record_script, &s->finish_script);
-    if (s->record_script.oom || s->finish_script.oom) {
-        redis_destroy(&s->base);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
     return &s->base;
 }

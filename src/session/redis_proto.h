@@ -4,32 +4,52 @@
  * the schema can be read, and tested, in one place.
  *
  * Key schema (docs/sessions.md), all under KEY_PREFIX, ids escaped
- * (':' '{' '}' '%' as %XX), TTL on every key on every write:
+ * (':' '{' '}' '%' as %XX), every key with a TTL from the write that
+ * creates it on (a score's APPEND keeps the session's, the rest set theirs):
  *
- *   s:{SID}        hash    c created, n requests, m scores, x terminated
- *                           (1), o org, t:<tactic> first time seen,
- *                           g:<target> 1 per target touched (64), g their
- *                           count, i expiry written to the index  TTL session
- *   s:{SID}:rings  string  two rings: at byte 0 the last 64 request
- *                           times, 14-byte slots "%013lld,", request n
- *                           in slot (n-1) % 64; at byte 896 the last 32
- *                           final scores, 5-byte slots "%04d," (tenths),
- *                           score m in slot (m-1) % 32            TTL session
- *   sessions       zset  session id -> index expiry         TTL 1.5 x session
- *   ut:{ORG}:USER  zset  target -> last seen (1024)         TTL target window
- *   og:{ORG}       zset  target -> last seen (1024)         TTL target window
- *   ok:{ORG}:TECH  zset  user -> last seen (1024)           TTL technique window
+ *   s:{SID}        string  the whole session, layout below    TTL session
+ *   sessions       zset    session id -> index expiry         TTL 1.5 x session
+ *   ut:{ORG}:USER  zset    target -> last seen (1024)         TTL target window
+ *   og:{ORG}       zset    target -> last seen (1024)         TTL target window
+ *   ok:{ORG}:TECH  zset    user -> last seen (1024)           TTL technique window
  *
- * Times are unix milliseconds (integers: cheap to write and to parse).
- * The rings are written with SETRANGE, an atomic command, at a slot the
- * script derives from the session's counters: no read-modify-write, and
- * the whole ring travels as one string (a Lua list of 64 elements costs
- * Redis several times more than the rest of the script).
- * The braces are Redis Cluster hash tags: a session's keys share a slot,
- * and so do an org's.  The sessions index only feeds the
- * proxilion_sessions_active gauge: to keep it off the hot path an entry is
- * refreshed once per TTL/2 with an expiry of 1.5 TTL, so the gauge may
- * count an idle session up to TTL/2 after it expired. */
+ * The session is one string, written in place: a Redis script pays for
+ * every redis.call(), for every argument and for every byte of every
+ * string that enters Lua (Redis' Lua hashes whole strings to intern them),
+ * so the record script reads only the 51-byte header (GETRANGE), writes
+ * only what changes (SETRANGE) and never sees the rest; the gateway gets
+ * the whole string from a plain GET queued right after the script in the
+ * same MULTI ... EXEC, and parses the fixed-width fields itself.  Final
+ * scores are appended at the end by plain commands (MULTI, SET NX PX,
+ * APPEND, EXEC: no script at all); a record keeps the last 32.  Measured
+ * costs: docs/sessions.md.  Layout, byte offsets below, numbers
+ * fixed-width decimal, times unix milliseconds in 13 digits (valid until
+ * 2286):
+ *
+ *   X        'A' active, 'T' terminated; anything else is not a session
+ *            (the score a finish appended after its session expired)
+ *   N        requests, 12 digits
+ *   G        distinct targets touched (at most 64), 2 digits
+ *   OL       length of the org (000: none yet), 3 digits
+ *   C        created
+ *   R        when the sessions index entry is next refreshed
+ *   L        where the score log starts (the length of all before it), 7 digits
+ *   TACTICS  first time seen, per px_tactic in enum order, 13 '-' for
+ *            never (the order is part of the schema: a change to the
+ *            enum needs a new KEY_PREFIX; a test pins it)
+ *   TIMES    ring of the last 64 request times, request n in slot
+ *            (n-1) % 64, unwritten slots '-'
+ *   ORG      the org (OL bytes)
+ *   then     '\0' and each distinct target followed by '\0' (ids and
+ *            targets are C strings: NUL cannot occur in them)
+ *   from L   final scores, oldest first, 4 digits each in tenths ("0915"
+ *            is 91.5)
+ *
+ * The braces are Redis Cluster hash tags: an org's keys share a slot.
+ * The sessions index only feeds the proxilion_sessions_active gauge: to
+ * keep it off the hot path an entry is refreshed once per TTL/2 with an
+ * expiry of 1.5 TTL, so the gauge may count an idle session up to TTL/2
+ * after it expired. */
 #ifndef PX_SESSION_REDIS_PROTO_H
 #define PX_SESSION_REDIS_PROTO_H
 
@@ -38,11 +58,30 @@
 #include <hiredis/hiredis.h>
 
 #include "common/buf.h"
+#include "engine/tactic.h"
 #include "session/store.h"
 
-#define PX_REDIS_KEY_PREFIX "proxilion:v1:"
+/* v2: the one-string session (v1 was a hash and a rings string).  The
+ * layouts are incompatible, so the prefix keeps the two apart. */
+#define PX_REDIS_KEY_PREFIX "proxilion:v2:"
+
+#define PX_REDIS_TIME_W   13   /* digits of a time (ms) */
+#define PX_REDIS_SCORE_W  4    /* digits of a score (tenths) */
+#define PX_REDIS_S_X       0
+#define PX_REDIS_S_N       1
+#define PX_REDIS_S_G       13
+#define PX_REDIS_S_OL      15
+#define PX_REDIS_S_C       18
+#define PX_REDIS_S_R       31
+#define PX_REDIS_S_L       44
+#define PX_REDIS_S_HEADER  51
+#define PX_REDIS_S_TACTICS PX_REDIS_S_HEADER
+#define PX_REDIS_S_TIMES   (PX_REDIS_S_TACTICS + PX_TACTIC_COUNT * PX_REDIS_TIME_W)
+#define PX_REDIS_S_ORG     (PX_REDIS_S_TIMES + PX_SESSION_MAX_TIMES * PX_REDIS_TIME_W)
+#define PX_REDIS_S_FIXED   PX_REDIS_S_ORG   /* then the org, '\0', targets, scores */
 
 /* RESP writers. */
+void px_resp_array(px_buf *b, long long n);
 void px_resp_bulk(px_buf *b, const char *s, size_t n);
 void px_resp_str(px_buf *b, const char *s);
 void px_resp_int(px_buf *b, long long v);
@@ -50,21 +89,35 @@ void px_resp_int(px_buf *b, long long v);
  * tag, mid and name may be NULL.  scratch is reused between calls. */
 void px_resp_key(px_buf *b, px_buf *scratch, const char *type, const char *tag, const char *mid, const char *name);
 
-/* The record script's arguments after the SHA: numkeys, keys, argv.
- * px_redis_record_nargs() tells how many RESP elements that is. */
+/* A record is a transaction: MULTI, EVALSHA record ..., GET session,
+ * EXEC.  px_redis_record_args() writes the script's arguments after the
+ * SHA (numkeys, keys, argv; px_redis_record_nargs() RESP elements) and
+ * px_redis_record_get() the GET. */
 int  px_redis_record_nargs(const px_session_event *ev);
 void px_redis_record_args(px_buf *b, px_buf *scratch, const px_session_event *ev, int ttl, double target_window,
                           double technique_window);
-/* The finish script's arguments after the SHA (PX_REDIS_FINISH_NARGS). */
-#define PX_REDIS_FINISH_NARGS 10
-void px_redis_finish_args(px_buf *b, px_buf *scratch, const char *session_id, double score, int terminate,
-                          double now, int ttl);
+void px_redis_record_get(px_buf *b, px_buf *scratch, const char *session_id);
 
-/* Fills st from the record script's reply.  Returns 0, or -1 when the
- * reply does not have the script's shape. */
+/* A final score, not terminating: two plain commands, written one after
+ * the other into b (the second starts at *split), for the caller to wrap
+ * in MULTI ... EXEC:
+ *   SET session "" NX PX ttl   only if the session is gone: then the
+ *                              score goes to a key that has a TTL and
+ *                              that no record takes for a session
+ *   APPEND session score       atomic; keeps the key's TTL */
+void px_redis_score_cmds(px_buf *b, px_buf *scratch, const char *session_id, double score, int ttl, size_t *split);
+/* The terminate script's arguments after the SHA. */
+#define PX_REDIS_TERMINATE_NARGS 6
+void px_redis_terminate_args(px_buf *b, px_buf *scratch, const char *session_id, double score, double now, int ttl);
+
+/* Fills st from the record transaction's EXEC reply.  Returns 0, or -1
+ * when the reply does not have the expected shape. */
 int px_redis_parse_record(const redisReply *r, px_session_state *st);
 
-/* The Lua source of both scripts. */
-void px_redis_scripts_build(px_buf *record, px_buf *finish);
+/* The Lua source of both scripts.  The session TTL, the index TTL and the
+ * correlation windows are constants in their text (arguments cost Redis
+ * more), so gateways with other settings load other scripts. */
+void px_redis_scripts_build(px_buf *record, px_buf *terminate, int ttl, double target_window,
+                            double technique_window);
 
 #endif

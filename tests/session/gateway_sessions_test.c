@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "session/redis_proto.h"
 #include "support/redis.h"
 #include "support/support.h"
 
@@ -274,7 +275,7 @@ Test(gateway_sessions, a_session_terminated_on_one_instance_is_refused_on_the_ot
     const char *m = px_t_json_str(j, "message");
     cr_expect(m != NULL && strstr(m, "session terminated") != NULL, "message: %s", m != NULL ? m : "(none)");
     cJSON_Delete(j);
-    cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{t-1} n"), 2, "refused calls are not counted");
+    cr_expect_eq(px_t_redis_num(&redis, "GETRANGE proxilion:v2:s:{t-1} 1 12"), 2, "refused calls are not counted");
     stop_cleanly(a);
     stop_cleanly(b);
 }
@@ -340,12 +341,19 @@ Test(gateway_sessions, n_clients_times_m_requests_are_all_counted)
     }
     cr_expect_eq(ok, NCLIENTS * PER_CLIENT);
     cr_expect_eq(degraded, 0);
-    cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{nxm} n"), NCLIENTS * PER_CLIENT,
+    /* The session string: N at byte 1, 12 digits (src/session/redis_proto.h). */
+    cr_expect_eq(px_t_redis_num(&redis, "GETRANGE proxilion:v2:s:{nxm} 1 12"), NCLIENTS * PER_CLIENT,
                  "every request of every client counted exactly once");
-    cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{nxm} m"), NCLIENTS * PER_CLIENT, "every score written");
-    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v1:s:{nxm}:rings"), 64 * 14 + 32 * 5, "bounded rings");
+    /* Bounded: the fixed part, "acme", the one target nmap touched
+     * ("10.0.0.0/24"), each after a NUL, then the score log, which every
+     * 32nd record cuts back to 32 scores: at most 63, and the scores of
+     * the calls in flight. */
+    long long len = px_t_redis_num(&redis, "STRLEN proxilion:v2:s:{nxm}");
+    long long structure = PX_REDIS_S_FIXED + 4 + 1 + 12;
+    cr_expect(len >= structure + 32 * 4 && len <= structure + (63 + NCLIENTS) * 4 && (len - structure) % 4 == 0,
+              "bounded session: %lld bytes", len);
     /* Every client used the technique: the org correlation saw them all. */
-    cr_expect_eq(px_t_redis_num(&redis, "ZCARD proxilion:v1:ok:{acme}:T1046"), NCLIENTS);
+    cr_expect_eq(px_t_redis_num(&redis, "ZCARD proxilion:v2:ok:{acme}:T1046"), NCLIENTS);
     cr_expect_gt(metric(a, "proxilion_redis_roundtrip_seconds_count") + metric(b, "proxilion_redis_roundtrip_seconds_count"),
                  2 * NCLIENTS * PER_CLIENT - 1, "records and finishes are timed");
     cr_expect_eq(metric(a, "proxilion_redis_errors_total{kind=\"unavailable\"}"), 0);

@@ -242,6 +242,159 @@ Test(redis_store, fills_the_state_exactly_as_the_memory_store)
     rig_close(&g);
 }
 
+/* One session, long enough to wrap the times ring (64), to have its score
+ * log cut back (every 32nd record keeps the last 32) and to reach the
+ * target cap (64); the org only arrives with the 6th call, after targets
+ * and scores, and some calls leave no score. */
+Test(redis_store, a_long_session_matches_the_memory_store)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0, "redis-server did not start");
+    rig g;
+    rig_open(&g, redis.url, 3600, 1);
+    char err[128];
+    px_store_opts mo = {3600, 100000, NULL};
+    px_store *mem = px_store_memory_create(&mo, err, sizeof(err));
+    px_store_worker_opts wo = {.target_window = 600, .technique_window = 900};
+    px_store_worker *mw = px_store_worker_create(mem, NULL, &wo);
+    double base = wall_now();
+    for (int i = 0; i < 150; i++) {
+        char t1[32], t2[32];
+        snprintf(t1, sizeof(t1), "h%d.example", i);
+        snprintf(t2, sizeof(t2), "h%d.example", i / 2);
+        const char *tg[2] = {t1, t2}, *tech[1] = {i % 3 != 0 ? "T1046" : "T1021"};
+        px_session_event ev = {"long", "u", i < 5 ? NULL : "acme", base + i * 0.5,
+                               i % 7 == 0 ? B(i % PX_TACTIC_COUNT) : 0u, tg, i % 4 == 0 ? 0 : 2, tech, 1};
+        px_session_state a, b;
+        done d = {0, 0};
+        mem->ops->record(mw, &ev, &a, on_done, &d);
+        cr_assert_eq(d.status, 0);
+        cr_assert_eq(rig_record(&g, &ev, &b), 0, "call %d: redis record failed", i);
+        expect_same(&a, &b, i);
+        if (i % 10 != 9) {
+            double score = (double)((i * 37) % 1000) / 10.0;
+            mem->ops->finish(mw, "long", score, 0, ev.now);
+            g.s->ops->finish(g.w, "long", score, 0, ev.now);
+        }
+    }
+    /* The score log, from L to the end: cut back to 32 by the 128th
+     * record, then the scores of calls 127..149 but those ending in 9. */
+    long long len = px_t_redis_num(&redis, "STRLEN proxilion:v2:s:{long}"),
+              l = px_t_redis_num(&redis, "GETRANGE proxilion:v2:s:{long} %d %d", PX_REDIS_S_L, PX_REDIS_S_L + 6);
+    cr_expect_eq(len - l, (32 + 20) * PX_REDIS_SCORE_W, "score log of %lld bytes", len - l);
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
+    px_store_worker_destroy(mem, mw);
+    px_store_destroy(mem);
+    rig_close(&g);
+}
+
+/* A score whose session vanished (expired, evicted) goes to a key of its
+ * own, with a TTL, that the next call does not take for a session. */
+Test(redis_store, a_score_for_a_vanished_session_is_no_session)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 100, 1);
+    px_session_event other = {"other", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
+    px_session_state st;
+    g.s->ops->finish(g.w, "gone", 50, 0, wall_now());
+    cr_assert_eq(rig_record(&g, &other, &st), 0);   /* after the score, on the same connection */
+    long long ttl = px_t_redis_num(&redis, "PTTL proxilion:v2:s:{gone}");
+    cr_expect(ttl > 0 && ttl <= 100 * 1000, "the score's key has PTTL %lld", ttl);
+    px_session_event ev = {"gone", "u", "acme", wall_now(), B(PX_TACTIC_DISCOVERY), NULL, 0, NULL, 0};
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.is_new, 1);
+    cr_expect_eq(st.total_requests, 1);
+    cr_expect_eq(st.nscores, 0, "the vanished session's score is not this one's");
+    cr_expect_str_eq(st.org, "acme");
+    cr_expect_eq(st.new_tactics, B(PX_TACTIC_DISCOVERY));
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
+    rig_close(&g);
+}
+
+static int has_sessions(rig *g) { return g->s->ops->active_sessions(g->s) >= 2; }
+
+/* docs/sessions.md lists the commands an ACL user needs: the gateway sends
+ * some, its scripts run others, and Redis checks both.  With exactly those
+ * and the key prefix, every path works: records (new session, tactics,
+ * targets, org, techniques, index refresh, the score log cut back), scores,
+ * a script cache flushed (EVAL), termination, the sessions gauge. */
+Test(redis_store, works_with_an_acl_user_allowed_the_documented_commands_only)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    redisReply *r = px_t_redis_cmd(&redis,
+                                   "ACL SETUSER gw on >pw resetkeys ~proxilion:v2:* -@all +auth +select +script "
+                                   "+evalsha +eval +multi +exec +get +set +append +zremrangebyscore +zcard "
+                                   "+getrange +setrange +strlen +pexpire +zadd +zcount +zremrangebyrank");
+    cr_assert(r != NULL && r->type == REDIS_REPLY_STATUS, "ACL SETUSER failed");
+    freeReplyObject(r);
+    char url[128];
+    snprintf(url, sizeof(url), "redis://gw:pw@127.0.0.1:%d", redis.port);
+    rig g;
+    rig_open(&g, url, 100, 1);
+    const char *tg[] = {"10.0.0.1", "evil.example"}, *tech[] = {"T1046"};
+    px_session_state st;
+    for (int i = 0; i < 40; i++) {
+        px_session_event ev = {i < 33 ? "a" : "b", "u", "acme", wall_now(), i % 5 == 0 ? B(PX_TACTIC_DISCOVERY) : 0u,
+                               tg, i % 3 == 0 ? 2 : 0, tech, i % 4 == 0 ? 1 : 0};
+        cr_assert_eq(rig_record(&g, &ev, &st), 0, "call %d", i);
+        g.s->ops->finish(g.w, ev.session_id, 40, 0, ev.now);
+        if (i == 35) {
+            r = px_t_redis_cmd(&redis, "SCRIPT FLUSH");
+            freeReplyObject(r);
+        }
+    }
+    cr_expect_eq(st.total_requests, 7);
+    g.s->ops->finish(g.w, "b", 95, 1, wall_now());
+    px_session_event ev = {"b", "u", "acme", wall_now(), 0, NULL, 0, NULL, 0};
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.terminated, 1);
+    cr_expect(spin(&g, has_sessions, 7000), "the sessions gauge was not refreshed");
+    char e[256];
+    g.s->ops->last_error(g.s, e, sizeof(e));
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0, "last error: %s", e);
+    cr_expect_eq(errors(&g, PX_STORE_ERR_AUTH), 0);
+    rig_close(&g);
+}
+
+/* An org longer than ids may be (the API refuses them; the store must not
+ * break): both stores report its first PX_SESSION_MAX_ID bytes. */
+Test(redis_store, an_overlong_org_is_cut_as_the_memory_store_cuts_it)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 100, 1);
+    char org[1200];   /* more than the 3 digits of the session string's org length */
+    memset(org, 'o', sizeof(org) - 1);
+    org[sizeof(org) - 1] = '\0';
+    const char *tg[] = {"10.0.0.1"};
+    px_session_event ev = {"s", "u", org, wall_now(), 0, tg, 1, NULL, 0};
+    px_session_state st;
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(strlen(st.org), PX_SESSION_MAX_ID);
+    cr_expect_eq(st.org_distinct_targets, 1);
+    ev.now += 1;
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    cr_expect_eq(st.total_requests, 2);
+    cr_expect_eq(st.distinct_targets, 1);
+    cr_expect_eq(strlen(st.org), PX_SESSION_MAX_ID);
+    rig_close(&g);
+}
+
+/* The session string keeps tactics by position (redis_proto.h): a change
+ * to the enum must come with a new PX_REDIS_KEY_PREFIX, and this list. */
+Test(redis_store, the_tactic_order_is_part_of_the_key_schema)
+{
+    static const char *const v2[] = {"reconnaissance",  "resource-development", "initial-access",
+                                     "execution",       "persistence",          "privilege-escalation",
+                                     "defense-evasion", "credential-access",    "discovery",
+                                     "lateral-movement", "collection",          "command-and-control",
+                                     "exfiltration",    "impact"};
+    cr_assert_str_eq(PX_REDIS_KEY_PREFIX, "proxilion:v2:", "a new prefix: update this list with it");
+    cr_assert_eq(PX_TACTIC_COUNT, (int)(sizeof(v2) / sizeof(v2[0])), "tactics added: bump PX_REDIS_KEY_PREFIX");
+    for (int t = 0; t < PX_TACTIC_COUNT; t++)
+        cr_expect_str_eq(px_tactic_name((px_tactic)t), v2[t], "tactic %d moved: bump PX_REDIS_KEY_PREFIX", t);
+}
+
 Test(redis_store, every_key_has_a_ttl_and_termination_does_not_extend)
 {
     cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
@@ -254,22 +407,21 @@ Test(redis_store, every_key_has_a_ttl_and_termination_does_not_extend)
     g.s->ops->finish(g.w, "sess", 92, 1, wall_now());
     cr_assert_eq(rig_record(&g, &ev, &st), 0);   /* also flushes the finish */
     cr_expect_eq(st.terminated, 1);
-    redisReply *keys = px_t_redis_cmd(&redis, "KEYS proxilion:v1:*");
+    redisReply *keys = px_t_redis_cmd(&redis, "KEYS proxilion:v2:*");
     cr_assert_not_null(keys);
-    cr_expect_eq(keys->elements, 6, "session hash, rings, index, user, org, technique: %zu",
-                 keys->elements);
+    cr_expect_eq(keys->elements, 5, "session, index, user, org, technique: %zu", keys->elements);
     for (size_t i = 0; i < keys->elements; i++) {
         long long ttl = px_t_redis_num(&redis, "TTL %s", keys->element[i]->str);
         cr_expect(ttl > 0 && ttl <= 900, "%s has TTL %lld", keys->element[i]->str, ttl);
     }
     freeReplyObject(keys);
-    long long before = px_t_redis_num(&redis, "PTTL proxilion:v1:s:{sess}");
+    long long before = px_t_redis_num(&redis, "PTTL proxilion:v2:s:{sess}");
     usleep(300 * 1000);
     ev.now = wall_now();
     cr_assert_eq(rig_record(&g, &ev, &st), 0);
     cr_expect_eq(st.terminated, 1);
     cr_expect_eq(st.total_requests, 1, "refused calls do not count");
-    long long after = px_t_redis_num(&redis, "PTTL proxilion:v1:s:{sess}");
+    long long after = px_t_redis_num(&redis, "PTTL proxilion:v2:s:{sess}");
     cr_expect(after > 0 && after <= before - 250, "a refused call must not extend the TTL (%lld -> %lld)", before,
               after);
     rig_close(&g);
@@ -461,9 +613,9 @@ Test(redis_store, concurrent_pipelined_workers_lose_no_update)
     qsort(seen, NWORKERS * PER_WORKER, sizeof(seen[0]), cmp_u64);
     for (int i = 0; i < NWORKERS * PER_WORKER; i++)
         cr_assert_eq(seen[i], (uint64_t)i + 1, "request %d saw count %llu", i + 1, (unsigned long long)seen[i]);
-    cr_expect_eq(px_t_redis_num(&redis, "HGET proxilion:v1:s:{shared} n"), NWORKERS * PER_WORKER);
-    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v1:s:{shared}:rings"),
-                 PX_SESSION_MAX_TIMES * 14 + PX_SESSION_MAX_SCORES * 5, "full-size rings");
+    cr_expect_eq(px_t_redis_num(&redis, "GETRANGE proxilion:v2:s:{shared} 1 12"), NWORKERS * PER_WORKER);
+    cr_expect_eq(px_t_redis_num(&redis, "STRLEN proxilion:v2:s:{shared}"), PX_REDIS_S_FIXED + 4 + 1,
+                 "fixed-size session: the layout, \"acme\" and the targets' separator (no score)");
 }
 
 /* A command is a RESP array of bulk strings, as a reply is: hiredis' own
@@ -503,16 +655,102 @@ Test(redis_store, commands_are_well_formed)
         px_redis_record_args(&cmd, &key, &evs[i], 100, 600, 900);
         expect_one_command(&cmd, (size_t)(2 + n), "record");
     }
-    for (int term = 0; term < 2; term++) {
-        px_buf_reset(&cmd);
-        px_buf_printf(&cmd, "*%d\r\n", 2 + PX_REDIS_FINISH_NARGS);
-        px_resp_str(&cmd, "EVALSHA");
-        px_resp_str(&cmd, "0123456789012345678901234567890123456789");
-        px_redis_finish_args(&cmd, &key, "s", 91.5, term, 1.8e9, 100);
-        expect_one_command(&cmd, 2 + PX_REDIS_FINISH_NARGS, "finish");
-    }
+    px_buf_reset(&cmd);
+    px_buf_printf(&cmd, "*%d\r\n", 2 + PX_REDIS_TERMINATE_NARGS);
+    px_resp_str(&cmd, "EVALSHA");
+    px_resp_str(&cmd, "0123456789012345678901234567890123456789");
+    px_redis_terminate_args(&cmd, &key, "s", 91.5, 1.8e9, 100);
+    expect_one_command(&cmd, 2 + PX_REDIS_TERMINATE_NARGS, "terminate");
+    px_buf_reset(&cmd);
+    size_t split = 0;
+    px_redis_score_cmds(&cmd, &key, "s:{1}", 91.5, 100, &split);
+    px_buf first = PX_BUF_INIT, second = PX_BUF_INIT;
+    px_buf_append(&first, cmd.data, split);
+    px_buf_append(&second, cmd.data + split, cmd.len - split);
+    expect_one_command(&first, 6, "SET NX PX");
+    expect_one_command(&second, 3, "APPEND");
+    px_buf_free(&first);
+    px_buf_free(&second);
     px_buf_free(&cmd);
     px_buf_free(&key);
+}
+
+/* The gateway parses the session string itself: a reply built by hand,
+ * digits and non-digits where times go. */
+Test(redis_store, parses_the_session_string)
+{
+    char s[PX_REDIS_S_FIXED + 64];
+    memset(s, '-', sizeof(s));
+    memcpy(s, "A00000000006603003", 18);                  /* X, N = 66, G = 3, OL = 3 */
+    memcpy(s + PX_REDIS_S_C, "1799999999999", 13);
+    memcpy(s + PX_REDIS_S_R, "0000000000000", 13);
+    int l = PX_REDIS_S_FIXED + 3 + 1 + 4;                 /* the org, NUL, "h.x" NUL */
+    char lf[8];
+    snprintf(lf, sizeof(lf), "%07d", l);
+    memcpy(s + PX_REDIS_S_L, lf, 7);
+    memcpy(s + PX_REDIS_S_TACTICS + PX_TACTIC_DISCOVERY * 13, "1800000000123", 13);
+    memcpy(s + PX_REDIS_S_TACTICS + PX_TACTIC_IMPACT * 13, "1800:00000123", 13);   /* not a time */
+    for (int r = 3; r <= 66; r++) {                       /* request r at 1.8e12 + r ms, in slot (r-1) % 64 */
+        char t[16];
+        snprintf(t, sizeof(t), "%013lld", 1800000000000LL + r);
+        memcpy(s + PX_REDIS_S_TIMES + ((r - 1) % 64) * 13, t, 13);
+    }
+    memcpy(s + PX_REDIS_S_TIMES + 1 * 13, "1800000000/99", 13);      /* request 66's: bad, skipped */
+    memcpy(s + PX_REDIS_S_ORG, "abc\0h.x\0" "0915" "1000", 16);
+    size_t len = (size_t)l + 8;
+    px_buf resp = PX_BUF_INIT;
+    px_buf_puts(&resp, "*2\r\n*4\r\n:4\r\n:7\r\n:9\r\n:2\r\n");
+    px_resp_bulk(&resp, s, len);
+    redisReader *rd = redisReaderCreate();
+    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
+    void *rep = NULL;
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_not_null(rep);
+    px_session_state st;
+    cr_assert_eq(px_redis_parse_record(rep, &st), 0);
+    cr_expect_eq(st.total_requests, 66);
+    cr_expect_eq(st.is_new, 0);
+    cr_expect_eq(st.terminated, 0);
+    cr_expect_float_eq(st.created, 1799999999.999, 1e-6);
+    cr_expect_eq(st.distinct_targets, 3);
+    cr_expect_str_eq(st.org, "abc");
+    cr_expect_eq(st.ntimes, 63, "64 slots, one bad");
+    cr_expect_float_eq(st.times[0], 1800000000.003, 1e-6, "the oldest kept: request 3");
+    cr_expect_float_eq(st.times[62], 1800000000.065, 1e-6, "the newest read: request 65");
+    cr_expect_float_eq(st.tactic_first_seen[PX_TACTIC_DISCOVERY], 1800000000.123, 1e-6);
+    cr_expect_float_eq(st.tactic_first_seen[PX_TACTIC_IMPACT], 0, 1e-9);
+    cr_expect_eq(st.nscores, 2);
+    cr_expect_float_eq(st.scores[0], 91.5, 1e-9);
+    cr_expect_float_eq(st.scores[1], 100, 1e-9);
+    cr_expect_eq(st.new_tactics, 4u);
+    cr_expect_eq(st.user_distinct_targets, 7);
+    cr_expect_eq(st.org_distinct_targets, 9);
+    cr_expect_eq(st.ntechniques, 1);
+    cr_expect_eq(st.org_users_same_technique, 2);
+    freeReplyObject(rep);
+    /* Terminated: the script answered {} and the string says T. */
+    s[0] = 'T';
+    px_buf_reset(&resp);
+    px_buf_puts(&resp, "*2\r\n*0\r\n");
+    px_resp_bulk(&resp, s, len);
+    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_eq(px_redis_parse_record(rep, &st), 0);
+    cr_expect_eq(st.terminated, 1);
+    cr_expect_eq(st.total_requests, 66);
+    cr_expect_eq(st.user_distinct_targets, 0);
+    freeReplyObject(rep);
+    /* Not a session (a score left after its session vanished). */
+    s[0] = '0';
+    px_buf_reset(&resp);
+    px_buf_puts(&resp, "*2\r\n*0\r\n");
+    px_resp_bulk(&resp, s, len);
+    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_expect_eq(px_redis_parse_record(rep, &st), -1);
+    freeReplyObject(rep);
+    redisReaderFree(rd);
+    px_buf_free(&resp);
 }
 
 Test(redis_store, url_forms)
