@@ -28,7 +28,7 @@
  *   ops        for file-operation texts: the operation is one of these
  *
  * At least one of programs/match/paths is required.  All regexes of all
- * rules compile into one Hyperscan database (matcher.c). */
+ * rules compile into a few Hyperscan databases (matcher.c). */
 #ifndef PX_ENGINE_RULES_RULE_H
 #define PX_ENGINE_RULES_RULE_H
 
