@@ -261,3 +261,46 @@ Test(shell_rule_engine, raw_input_scanned_when_it_differs)
     cr_expect(!fires(e, "wget https://example.com", "t.one"), "%s", "wget https://example.com");
     px_engine_destroy(e);
 }
+
+/* The kind of text rule `id` fired on, or -1 when it did not fire. */
+static int fired_on_kind(px_engine *e, const char *cmd, const char *id)
+{
+    px_engine_worker *w = px_engine_worker_create(e);
+    px_arena a;
+    px_arena_init(&a, 16u << 20);
+    px_toolcall tc;
+    memset(&tc, 0, sizeof(tc));
+    tc.kind = PX_TC_BASH;
+    tc.u.bash.command = (px_str){cmd, strlen(cmd)};
+    px_analysis an;
+    px_engine_analyze(w, &tc, &a, &an);
+    int kind = -1;
+    for (int i = 0; i < an.nfindings && kind < 0; i++)
+        if (an.findings[i].id != NULL && strcmp(an.findings[i].id, id) == 0 && an.findings[i].text >= 0)
+            kind = (int)an.actions.texts[an.findings[i].text].kind;
+    px_arena_destroy(&a);
+    px_engine_worker_destroy(w);
+    return kind;
+}
+
+/* A plain command whose raw input is its line byte for byte is scanned
+ * once, for the command-line rules and the raw-only rules together: each
+ * still fires, and on its own kind of text. */
+Test(shell_rule_engine, one_scan_serves_line_and_raw_rules_of_a_plain_command)
+{
+    char err[512];
+    px_engine *e = load_text(HEAD "    on: [raw]\n    match: ['url']\n"
+                                  "    tests:\n      match: [curl x]\n      no_match: [wget x]\n"
+                                  "  - id: t.two\n    description: d\n    tactic: execution\n    score: 60\n"
+                                  "    on: [cmd]\n    match: ['\\bx$']\n"
+                                  "    tests:\n      match: [curl x]\n      no_match: [curl y]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(fired_on_kind(e, "curl x", "t.one"), PX_TEXT_RAW);
+    cr_expect_eq(fired_on_kind(e, "curl x", "t.two"), PX_TEXT_CMD);
+    cr_expect_eq(fired_on_kind(e, "curl y", "t.two"), -1);
+    /* not byte for byte (quotes): two scans, the same answers */
+    cr_expect_eq(fired_on_kind(e, "curl 'x'", "t.one"), PX_TEXT_RAW);
+    cr_expect_eq(fired_on_kind(e, "curl 'x'", "t.two"), PX_TEXT_CMD);
+    px_engine_destroy(e);
+}

@@ -33,15 +33,20 @@ typedef struct rule_exprs {
     int   *gsegs;   /* '/' count of each glob */
     int    nglobs;
     int    prog_any;  /* its program list has '*': any command line */
+    int    raw_only;  /* in SLOT_RAW_ONLY: its hits in SLOT_CMD_RAW belong to the raw text */
 } rule_exprs;
 
 /* Texts are scanned with the database of their kind's slot, which holds only
  * the expressions of rules that can fire on that kind: the raw input is not
  * scanned by command-line rules, nor command lines by raw-input rules. */
-enum { SLOT_CMD, SLOT_INNER, SLOT_RAW, SLOT_OTHER, SLOT_RAW_ONLY, NSLOTS };
+enum { SLOT_CMD, SLOT_INNER, SLOT_RAW, SLOT_OTHER, SLOT_RAW_ONLY, SLOT_CMD_RAW, NSLOTS };
 /* SLOT_RAW_ONLY holds the raw-input rules that do not also read command
  * lines: when the raw input says nothing its command line does not
- * (raw_is_redundant), only those still need it scanned. */
+ * (raw_is_redundant), only those still need it scanned.  SLOT_CMD_RAW is
+ * SLOT_CMD and SLOT_RAW_ONLY together, for the commonest call of all: one
+ * plain command whose raw input is its command line byte for byte.  One
+ * scan of the line then serves both (the raw-only rules' hits are credited
+ * to the raw text), which costs about a sixth less than two scans. */
 
 static int slot_of(int kind)
 {
@@ -725,7 +730,10 @@ static int compile_all(px_matcher *m, const build *b, const char *cache_dir, cha
             int r = b->info[i].rule;
             if (b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS)
                 continue;
-            if (!(slots_of(&m->rs->rules[r]) & (1u << sl)) || (sl == SLOT_CMD && m->dispatched[r]))
+            uint32_t rs = slots_of(&m->rs->rules[r]);
+            if (sl == SLOT_CMD_RAW)
+                rs |= rs & (1u << SLOT_CMD | 1u << SLOT_RAW_ONLY) ? 1u << SLOT_CMD_RAW : 0;
+            if (!(rs & (1u << sl)) || ((sl == SLOT_CMD || sl == SLOT_CMD_RAW) && m->dispatched[r]))
                 continue;
             sel[n++] = i;
         }
@@ -913,6 +921,7 @@ px_matcher *px_matcher_create(const px_ruleset *rs, const char *cache_dir, char 
          * any line: no expression for it (one that matches at the start of
          * every line is pure cost), and with nothing else to scan for, the
          * rule is tried on every command line (flag rules). */
+        rx->raw_only = (slots_of(rule) & (1u << SLOT_RAW_ONLY)) != 0;
         for (int i = 0; i < rule->programs.n && !rx->prog_any; i++)
             rx->prog_any = strcmp(rule->programs.v[i], "*") == 0;
         if (rx->prog_any && rule->match.n == 0 && rule->paths.n == 0)
@@ -1288,6 +1297,30 @@ static int raw_is_redundant(const px_actions *act, const px_text *raw)
     return l[k] == '\0';
 }
 
+/* One plain command whose raw input is its command line byte for byte:
+ * sets *raw and *line to the two texts (see SLOT_CMD_RAW), else -1. */
+static void fusable_texts(const px_actions *act, int *raw, int *line)
+{
+    *raw = *line = -1;
+    if (act->ncmds != 1)
+        return;
+    int r = -1, l = -1;
+    for (int t = 0; t < act->ntexts; t++) {
+        const px_text *tx = &act->texts[t];
+        if (tx->kind == PX_TEXT_RAW)
+            r = r < 0 ? t : -2;
+        else if (tx->kind == PX_TEXT_CMD)
+            l = l < 0 && tx->cmd == 0 ? t : -2;
+    }
+    if (r < 0 || l < 0)
+        return;
+    const px_text *rt = &act->texts[r], *lt = &act->texts[l];
+    if (rt->len != lt->len || memcmp(rt->s, lt->s, rt->len) != 0 || !raw_is_redundant(act, rt))
+        return;
+    *raw = r;
+    *line = l;
+}
+
 int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *act, int fs_op, px_arena *a,
                    px_match_hit **hits)
 {
@@ -1296,10 +1329,12 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
     uint32_t call_flags = 0;
     for (int c = 0; c < act->ncmds; c++)
         call_flags |= act->cmds[c].flags;
+    int fused_raw, fused_line;
+    fusable_texts(act, &fused_raw, &fused_line);
     for (int t = 0; t < act->ntexts; t++) {
         const px_text *tx = &act->texts[t];
-        if (!(m->kinds & (1u << tx->kind)))
-            continue; /* no rule reads this kind of text (often RAW) */
+        if ((!(m->kinds & (1u << tx->kind)) && t != fused_line) || t == fused_raw)
+            continue; /* no rule reads this kind of text (often RAW), or scanned with its line */
         for (int i = 0; i < s->nhit; i++)
             s->hitbits[s->hitlist[i] >> 6] = 0;
         s->nhit = 0;
@@ -1310,6 +1345,8 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
         const hs_database_t *db = m->db[slot_of(tx->kind)];
         if (tx->kind == PX_TEXT_RAW && raw_is_redundant(act, tx))
             db = m->db[SLOT_RAW_ONLY];
+        if (t == fused_line)
+            db = m->db[SLOT_CMD_RAW];
         if (db != NULL && tx->len > 0 && hs_scan(db, tx->s, (unsigned)tx->len, 0, s->hs, on_match, s) != HS_SUCCESS)
             return -1;
         if (tx->kind == PX_TEXT_CMD && tx->cmd >= 0 && tx->cmd < act->ncmds && act->cmds[tx->cmd].prog != NULL) {
@@ -1328,8 +1365,9 @@ int px_matcher_run(const px_matcher *m, px_match_scratch *s, const px_actions *a
             if (e->role == ROLE_ALL || e->role == ROLE_UNLESS || s->rule_gen[e->rule] == s->gen)
                 continue;
             s->rule_gen[e->rule] = s->gen;
-            int wh = wild && m->rx[e->rule].nglobs > 0 && wildcard_path_hit(m, e->rule, cmd);
-            if (rule_fires(m, s, e->rule, act, t, fs_op, wh, call_flags) && push_hit(a, hits, &n, &cap, e->rule, t) != 0)
+            int on = t == fused_line && m->rx[e->rule].raw_only ? fused_raw : t;
+            int wh = on == t && wild && m->rx[e->rule].nglobs > 0 && wildcard_path_hit(m, e->rule, cmd);
+            if (rule_fires(m, s, e->rule, act, on, fs_op, wh, call_flags) && push_hit(a, hits, &n, &cap, e->rule, on) != 0)
                 return -1;
         }
         for (int i = 0; cmd != NULL && i < m->nany_rules; i++) {
