@@ -38,8 +38,9 @@ static px_engine *load_text(const char *text, char *err, size_t errlen)
     return px_engine_create(&o, err, errlen);
 }
 
-/* Analyses one command; returns its score and whether rule `id` fired. */
-static double analyze_cmd(px_engine *e, const char *cmd, const char *id, int *fired)
+/* Analyses one command; returns its score, whether rule `id` fired and,
+ * when kind is not NULL, the kind of text it fired on (-1: it did not). */
+static double analyze_cmd_on(px_engine *e, const char *cmd, const char *id, int *fired, int *kind)
 {
     px_engine_worker *w = px_engine_worker_create(e);
     px_arena a;
@@ -51,11 +52,23 @@ static double analyze_cmd(px_engine *e, const char *cmd, const char *id, int *fi
     px_analysis an;
     px_engine_analyze(w, &tc, &a, &an);
     double s = an.score;
-    for (int i = 0; id != NULL && i < an.nfindings; i++)
-        *fired |= an.findings[i].id != NULL && strcmp(an.findings[i].id, id) == 0;
+    if (kind != NULL)
+        *kind = -1;
+    for (int i = 0; id != NULL && i < an.nfindings; i++) {
+        if (an.findings[i].id == NULL || strcmp(an.findings[i].id, id) != 0)
+            continue;
+        *fired = 1;
+        if (kind != NULL && *kind < 0 && an.findings[i].text >= 0)
+            *kind = (int)an.actions.texts[an.findings[i].text].kind;
+    }
     px_arena_destroy(&a);
     px_engine_worker_destroy(w);
     return s;
+}
+
+static double analyze_cmd(px_engine *e, const char *cmd, const char *id, int *fired)
+{
+    return analyze_cmd_on(e, cmd, id, fired, NULL);
 }
 
 static double score_of(px_engine *e, const char *cmd)
@@ -265,21 +278,8 @@ Test(shell_rule_engine, raw_input_scanned_when_it_differs)
 /* The kind of text rule `id` fired on, or -1 when it did not fire. */
 static int fired_on_kind(px_engine *e, const char *cmd, const char *id)
 {
-    px_engine_worker *w = px_engine_worker_create(e);
-    px_arena a;
-    px_arena_init(&a, 16u << 20);
-    px_toolcall tc;
-    memset(&tc, 0, sizeof(tc));
-    tc.kind = PX_TC_BASH;
-    tc.u.bash.command = (px_str){cmd, strlen(cmd)};
-    px_analysis an;
-    px_engine_analyze(w, &tc, &a, &an);
-    int kind = -1;
-    for (int i = 0; i < an.nfindings && kind < 0; i++)
-        if (an.findings[i].id != NULL && strcmp(an.findings[i].id, id) == 0 && an.findings[i].text >= 0)
-            kind = (int)an.actions.texts[an.findings[i].text].kind;
-    px_arena_destroy(&a);
-    px_engine_worker_destroy(w);
+    int fired = 0, kind = -1;
+    analyze_cmd_on(e, cmd, id, &fired, &kind);
     return kind;
 }
 
