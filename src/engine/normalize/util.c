@@ -253,6 +253,12 @@ nvar *nx_var_get(nctx *c, const char *name, size_t nlen)
 
 void nx_var_set(nctx *c, const char *name, size_t nlen, const char *val, size_t vlen, uint32_t flags)
 {
+    /* A name or value the arena could not copy (the input's budget is
+     * spent): leave the variable unrecorded, the safe side, as below. */
+    if (name == NULL || (val == NULL && vlen > 0)) {
+        nx_trunc(c);
+        return;
+    }
     for (int i = c->nvars - 1; i >= c->scope; i--) {
         nvar *v = &c->vars[i];
         if (v->nlen == nlen && memcmp(v->name, name, nlen) == 0) {

@@ -258,3 +258,17 @@ Test(norm_limits, arena_cap_returns_error)
     px_arena_destroy(&small);
     free(s);
 }
+
+/* Found by the fuzzer: brace expansions spend the input's byte budget,
+ * after which a ${name=value} could not copy its name any more, and the
+ * NULL name reached memcmp.  Such a variable is now left unrecorded. */
+Test(norm_limits, spent_budget_leaves_assignments_unrecorded)
+{
+    static const char s[] =
+    "echo\3454 | xecho<(abc||(id cv{1..9}/${xx=ab:-{scdusOME/${xx=ab:-{scxd -r -ph\377\377\377\377\377\377\377"
+    "\377vmsh&&\042; `id`; /etassh\042;; qx{x}' e '%x(p<(lY{t2>\325&1awkO.e{a..u}\255e:.<&1awkO.e{a..u}\255e:."
+    "<(l idus\042\042\042\042\042${#x}\042\042\042\042)\042\042 -m..\011\011\011\011p\337ntf id\261\372\366;"
+    "\375\177\000\134 \321\304\337\266\260\321\217 -c ";
+    const px_actions *a = norm_lim(s, sizeof(s) - 1, NULL);
+    sane(a);
+}
