@@ -137,27 +137,15 @@ int pl_tpl_is_static(const pl_tpl *t)
     return !t->dynamic;
 }
 
-/* Decimal formatting of a u64 without printf: this runs once per request. */
-static void put_u64(px_buf *out, uint64_t v)
-{
-    char tmp[24];
-    int i = (int)sizeof(tmp);
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    px_buf_append(out, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
 void pl_tpl_render(const pl_tpl *t, const pl_tpl_vars *v, px_buf *out)
 {
     for (size_t i = 0; i < t->nsegs; i++) {
         const seg *s = &t->segs[i];
         switch (s->kind) {
         case SEG_LIT: px_buf_append(out, t->lit.data + s->off, s->len); break;
-        case SEG_VU: put_u64(out, v->vu); break;
-        case SEG_ITER: put_u64(out, v->iter); break;
-        case SEG_TIMESTAMP: put_u64(out, v->timestamp_ms); break;
+        case SEG_VU: px_buf_put_uint(out, v->vu); break;
+        case SEG_ITER: px_buf_put_uint(out, v->iter); break;
+        case SEG_TIMESTAMP: px_buf_put_uint(out, v->timestamp_ms); break;
         }
     }
 }
