@@ -75,6 +75,8 @@ static uint32_t slots_of(const px_rule *r)
             m |= 1u << slot_of(k);
     if ((on & (1u << PX_TEXT_RAW)) && !(on & (1u << PX_TEXT_CMD)))
         m |= 1u << SLOT_RAW_ONLY;
+    if (m & (1u << SLOT_CMD | 1u << SLOT_RAW_ONLY))
+        m |= 1u << SLOT_CMD_RAW;
     return m;
 }
 
@@ -730,10 +732,8 @@ static int compile_all(px_matcher *m, const build *b, const char *cache_dir, cha
             int r = b->info[i].rule;
             if (b->info[i].role == ROLE_ALL || b->info[i].role == ROLE_UNLESS)
                 continue;
-            uint32_t rs = slots_of(&m->rs->rules[r]);
-            if (sl == SLOT_CMD_RAW)
-                rs |= rs & (1u << SLOT_CMD | 1u << SLOT_RAW_ONLY) ? 1u << SLOT_CMD_RAW : 0;
-            if (!(rs & (1u << sl)) || ((sl == SLOT_CMD || sl == SLOT_CMD_RAW) && m->dispatched[r]))
+            if (!(slots_of(&m->rs->rules[r]) & (1u << sl)) ||
+                ((sl == SLOT_CMD || sl == SLOT_CMD_RAW) && m->dispatched[r]))
                 continue;
             sel[n++] = i;
         }
