@@ -130,6 +130,14 @@ static int rig_record(rig *g, const px_session_event *ev, px_session_state *st)
 
 static px_t_redis redis;
 
+/* A fresh redis-server without password and a connected rig on it
+ * (TTL 100 s): how most tests begin. */
+static void rig_start(rig *g)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig_open(g, redis.url, 100, 1);
+}
+
 /* The store logs its errors; these tests check them through last_error
  * and the metrics instead (the gateway tests read the log). */
 static void setup(void)
@@ -291,9 +299,8 @@ Test(redis_store, a_long_session_matches_the_memory_store)
  * own, with a TTL, that the next call does not take for a session. */
 Test(redis_store, a_score_for_a_vanished_session_is_no_session)
 {
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     rig g;
-    rig_open(&g, redis.url, 100, 1);
+    rig_start(&g);
     px_session_event other = {"other", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
     px_session_state st;
     g.s->ops->finish(g.w, "gone", 50, 0, wall_now());
@@ -360,9 +367,8 @@ Test(redis_store, works_with_an_acl_user_allowed_the_documented_commands_only)
  * break): both stores report its first PX_SESSION_MAX_ID bytes. */
 Test(redis_store, an_overlong_org_is_cut_as_the_memory_store_cuts_it)
 {
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     rig g;
-    rig_open(&g, redis.url, 100, 1);
+    rig_start(&g);
     char org[1200];   /* more than the 3 digits of the session string's org length */
     memset(org, 'o', sizeof(org) - 1);
     org[sizeof(org) - 1] = '\0';
@@ -397,9 +403,8 @@ Test(redis_store, the_tactic_order_is_part_of_the_key_schema)
 
 Test(redis_store, every_key_has_a_ttl_and_termination_does_not_extend)
 {
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     rig g;
-    rig_open(&g, redis.url, 100, 1);
+    rig_start(&g);
     const char *tg[] = {"10.0.0.1"}, *tech[] = {"T1046"};
     px_session_event ev = {"sess", "user", "org", wall_now(), B(PX_TACTIC_DISCOVERY), tg, 1, tech, 1};
     px_session_state st;
@@ -429,9 +434,8 @@ Test(redis_store, every_key_has_a_ttl_and_termination_does_not_extend)
 
 Test(redis_store, survives_a_flushed_script_cache)
 {
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     rig g;
-    rig_open(&g, redis.url, 100, 1);
+    rig_start(&g);
     px_session_event ev = {"s", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
     px_session_state st;
     cr_assert_eq(rig_record(&g, &ev, &st), 0);
@@ -490,9 +494,8 @@ Test(redis_store, a_wrong_or_missing_password_is_a_clear_error)
 
 Test(redis_store, fails_fast_while_down_and_reconnects_with_backoff)
 {
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     rig g;
-    rig_open(&g, redis.url, 100, 1);
+    rig_start(&g);
     px_t_redis_kill(&redis);
     cr_assert(spin(&g, is_down, 2000), "the loss was not noticed");
     px_session_event ev = {"s", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
@@ -520,9 +523,8 @@ Test(redis_store, fails_fast_while_down_and_reconnects_with_backoff)
 
 Test(redis_store, a_server_that_stops_answering_times_out_and_recovers)
 {
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     rig g;
-    rig_open(&g, redis.url, 100, 1);
+    rig_start(&g);
     px_t_redis_pause(&redis, 1);
     px_session_event ev = {"s", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
     px_session_state st;
