@@ -12,6 +12,7 @@
 #
 # usage: bench/load_vs_wrk.sh [path/to/proxilion-load] [seconds per run] [rounds]
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 LOAD_BIN=${1:-build/proxilion-load}
 SECS=${2:-8}
@@ -29,29 +30,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-mkdir -p "$TMP/logs" "$TMP/tmp"
-cat > "$TMP/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/tmp;
-    proxy_temp_path $TMP/tmp;
-    fastcgi_temp_path $TMP/tmp;
-    uwsgi_temp_path $TMP/tmp;
-    scgi_temp_path $TMP/tmp;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$PORT;
-        default_type application/json;
-        location / { return 200 '{"decision":"Allow","threat_score":0.0}'; }
-    }
-}
-CONF
+PORT=$(px_free_port)
+px_nginx_conf "$TMP" "$PORT" '{"decision":"Allow","threat_score":0.0}'
 "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" &
 NGINX_PID=$!
 for _ in $(seq 50); do

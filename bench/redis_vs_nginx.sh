@@ -15,6 +15,7 @@
 #
 # usage: bench/redis_vs_nginx.sh [seconds]      (PX_GATEWAY_BIN, default build/proxilion-gateway)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 SECS=${1:-10}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -34,45 +35,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_http() {
     for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
     echo "bench-redis: $1 did not answer"; exit 1
 }
 
-NGINX_PORT=$(free_port)
-mkdir -p "$TMP/logs" "$TMP/tmp"
-cat > "$TMP/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/tmp;
-    proxy_temp_path $TMP/tmp;
-    fastcgi_temp_path $TMP/tmp;
-    uwsgi_temp_path $TMP/tmp;
-    scgi_temp_path $TMP/tmp;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        location / { return 200; }
-    }
-}
-CONF
+NGINX_PORT=$(px_free_port)
+px_nginx_conf "$TMP" "$NGINX_PORT"
 "$NGINX" -e "$TMP/logs/error.log" -p "$TMP" -c "$TMP/nginx.conf" &
 PIDS+=($!)
 
-REDIS_PORT=$(free_port)
+REDIS_PORT=$(px_free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" \
     --logfile "$TMP/logs/redis.log" --daemonize no &
 PIDS+=($!)
 
 # One gateway at a time, so that each run has the box to itself like nginx.
 start_gateway() {   # store -> sets GW_PORT, GW_PID
-    GW_PORT=$(free_port)
+    GW_PORT=$(px_free_port)
     env SESSION_STORE="$1" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" WORKER_THREADS=1 \
         LISTEN_ADDR="127.0.0.1:$GW_PORT" "$GW_BIN" 2> "$TMP/logs/gateway-$1.log" &
     GW_PID=$!
