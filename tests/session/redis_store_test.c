@@ -677,6 +677,26 @@ Test(redis_store, commands_are_well_formed)
     px_buf_free(&key);
 }
 
+/* Parses a record reply built by hand: the script's reply (RESP text)
+ * then the session string s.  Returns px_redis_parse_record's result. */
+static int parse_reply(const char *script_reply, const char *s, size_t len, px_session_state *st)
+{
+    px_buf resp = PX_BUF_INIT;
+    px_buf_puts(&resp, "*2\r\n");
+    px_buf_puts(&resp, script_reply);
+    px_resp_bulk(&resp, s, len);
+    redisReader *rd = redisReaderCreate();
+    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
+    void *rep = NULL;
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_not_null(rep);
+    int rc = px_redis_parse_record(rep, st);
+    freeReplyObject(rep);
+    redisReaderFree(rd);
+    px_buf_free(&resp);
+    return rc;
+}
+
 /* The gateway parses the session string itself: a reply built by hand,
  * digits and non-digits where times go. */
 Test(redis_store, parses_the_session_string)
@@ -700,16 +720,8 @@ Test(redis_store, parses_the_session_string)
     memcpy(s + PX_REDIS_S_TIMES + 1 * 13, "1800000000/99", 13);      /* request 66's: bad, skipped */
     memcpy(s + PX_REDIS_S_ORG, "abc\0h.x\0" "0915" "1000", 16);
     size_t len = (size_t)l + 8;
-    px_buf resp = PX_BUF_INIT;
-    px_buf_puts(&resp, "*2\r\n*4\r\n:4\r\n:7\r\n:9\r\n:2\r\n");
-    px_resp_bulk(&resp, s, len);
-    redisReader *rd = redisReaderCreate();
-    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
-    void *rep = NULL;
-    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
-    cr_assert_not_null(rep);
     px_session_state st;
-    cr_assert_eq(px_redis_parse_record(rep, &st), 0);
+    cr_assert_eq(parse_reply("*4\r\n:4\r\n:7\r\n:9\r\n:2\r\n", s, len, &st), 0);
     cr_expect_eq(st.total_requests, 66);
     cr_expect_eq(st.is_new, 0);
     cr_expect_eq(st.terminated, 0);
@@ -729,30 +741,15 @@ Test(redis_store, parses_the_session_string)
     cr_expect_eq(st.org_distinct_targets, 9);
     cr_expect_eq(st.ntechniques, 1);
     cr_expect_eq(st.org_users_same_technique, 2);
-    freeReplyObject(rep);
     /* Terminated: the script answered {} and the string says T. */
     s[0] = 'T';
-    px_buf_reset(&resp);
-    px_buf_puts(&resp, "*2\r\n*0\r\n");
-    px_resp_bulk(&resp, s, len);
-    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
-    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
-    cr_assert_eq(px_redis_parse_record(rep, &st), 0);
+    cr_assert_eq(parse_reply("*0\r\n", s, len, &st), 0);
     cr_expect_eq(st.terminated, 1);
     cr_expect_eq(st.total_requests, 66);
     cr_expect_eq(st.user_distinct_targets, 0);
-    freeReplyObject(rep);
     /* Not a session (a score left after its session vanished). */
     s[0] = '0';
-    px_buf_reset(&resp);
-    px_buf_puts(&resp, "*2\r\n*0\r\n");
-    px_resp_bulk(&resp, s, len);
-    cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
-    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
-    cr_expect_eq(px_redis_parse_record(rep, &st), -1);
-    freeReplyObject(rep);
-    redisReaderFree(rd);
-    px_buf_free(&resp);
+    cr_expect_eq(parse_reply("*0\r\n", s, len, &st), -1);
 }
 
 Test(redis_store, url_forms)
