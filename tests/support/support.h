@@ -45,8 +45,10 @@ typedef struct px_t_resp {
 } px_t_resp;
 
 typedef struct px_t_conn {
-    int fd;
-    int port;
+    int    fd;
+    int    port;
+    char  *rest;    /* bytes read past the last response (pipelining) */
+    size_t nrest;
 } px_t_conn;
 
 int  px_t_conn_open(px_t_conn *c, int port);
@@ -57,6 +59,9 @@ int  px_t_conn_request(px_t_conn *c, const char *method, const char *path, const
 /* Writes raw bytes and reads one response (or returns -1 if the server
  * closed without answering). */
 int  px_t_conn_raw(px_t_conn *c, const void *bytes, size_t len, px_t_resp *r);
+/* Reads the next response, for bytes written earlier (several requests in
+ * one write: each call returns the next response, in order). */
+int  px_t_conn_read(px_t_conn *c, px_t_resp *r);
 /* Open, request, close. */
 int  px_t_http(int port, const char *method, const char *path, const char *extra_headers, const char *body,
                size_t body_len, px_t_resp *r);
