@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void px_buf_free(px_buf *b)
 {
@@ -153,6 +156,30 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* End of the run from i of bytes a JSON string holds as they are: ASCII
+ * 0x20..0x7f other than '"' and '\\'.  Sixteen bytes a step with SSE2 (every
+ * x86-64 has it): response strings are mostly such runs, and the byte loop
+ * was 4% of the gateway's instructions on /analyze (callgrind). */
+static size_t plain_run_end(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        /* Signed compare: bytes >= 0x80 are negative, so below 0x20 too. */
+        __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        unsigned m = (unsigned)_mm_movemask_epi8(bad);
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#endif
+    while (i < n && (unsigned char)(s[i] - 0x20) < 0x60 && s[i] != '"' && s[i] != '\\')
+        i++;
+    return i;
+}
+
 void px_buf_json_str(px_buf *b, const char *str, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -163,10 +190,7 @@ void px_buf_json_str(px_buf *b, const char *str, size_t n)
     size_t i = 0;
     while (i < n) {
         /* Copy the longest run that needs no escaping in one go. */
-        size_t j = i;
-        /* Printable ASCII other than '"' and '\\' is copied as is. */
-        while (j < n && (unsigned char)(s[j] - 0x20) < 0x60 && s[j] != '"' && s[j] != '\\')
-            j++;
+        size_t j = plain_run_end(s, i, n);
         if (j > i) {
             px_buf_append(b, s + i, j - i);
             i = j;

@@ -1,5 +1,6 @@
 #include <criterion/criterion.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -13,6 +14,35 @@ Test(buf, json_string_escapes_and_replaces_invalid_utf8)
     px_buf_json_str(&b, in, sizeof(in) - 1);
     cr_expect_str_eq(b.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\\ufffd\\ufffd\\ufffdz\"");
     px_buf_free(&b);
+}
+
+/* Runs of plain bytes are scanned sixteen at a time: put each kind of byte
+ * at every offset of a run longer than two blocks, so that it lands in a
+ * block, at a block edge and in the byte-wise tail. */
+Test(buf, json_string_escapes_at_every_offset_of_a_long_run)
+{
+    static const struct {
+        const char *in, *out;
+    } kinds[] = {
+        {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"},  {"\x01", "\\u0001"},
+        {"\x1f", "\\u001f"}, {"\x7f", "\x7f"},  {" ", " "},      {"\xc3\xa9", "\xc3\xa9"},
+        {"\xff", "\\ufffd"},
+    };
+    enum { RUN = 41 };
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        size_t kl = strlen(kinds[k].in);
+        for (size_t at = 0; at + kl <= RUN; at++) {
+            char in[RUN + 1], want[RUN * 8];
+            memset(in, 'a', RUN);
+            memcpy(in + at, kinds[k].in, kl);
+            in[RUN] = '\0';
+            snprintf(want, sizeof(want), "\"%.*s%s%s\"", (int)at, in, kinds[k].out, in + at + kl);
+            px_buf b = PX_BUF_INIT;
+            px_buf_json_str(&b, in, RUN);
+            cr_expect_str_eq(b.data, want, "kind %zu at offset %zu", k, at);
+            px_buf_free(&b);
+        }
+    }
 }
 
 Test(buf, printf_grows_past_the_stack_buffer)
