@@ -10,7 +10,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 BENCHES += bench-gateway bench-engine
 
 bench-gateway: deps $(BUILD)/proxilion-gateway
-	@PX_GATEWAY_BIN=$(BUILD)/proxilion-gateway bench/gateway_vs_nginx.sh 10
+	@PX_GATEWAY_BIN=$(BUILD)/proxilion-gateway bench/gateway_vs_nginx.sh 5
 
 bench-engine: deps $(BUILD)/bench/engine_bench
 	@bench/engine.sh $(BUILD)/bench/engine_bench $(abspath ../shared/eval)
