@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "common/buf.h"
+
 int px_api_fail(px_api_error *err, int status, const char *code, const char *fmt, ...)
 {
     err->status = status;
@@ -87,8 +89,7 @@ static int prescan(const char *body, size_t len, px_api_error *err)
             /* Most of a body is string content: skip plain ASCII fast. */
             if (c != '"' && c != '\\') {
                 i++;
-                while (i < len && (unsigned char)(s[i] - 1) < 0x7f && s[i] != '"' && s[i] != '\\')
-                    i++;
+                i += px_json_plain_len(body + i, len - i);
                 continue;
             }
             if (c == '\\' && i + 1 < len) {

@@ -59,5 +59,8 @@ void px_buf_put_decimal1(px_buf *b, double v);
 /* Appends s as a JSON string literal (with quotes), escaping control
  * characters and replacing invalid UTF-8 with U+FFFD. */
 void px_buf_json_str(px_buf *b, const char *s, size_t n);
+/* Length of the leading run of s[0..n) that a JSON string holds as it is:
+ * ASCII 0x20..0x7f other than '"' and '\\'.  Sixteen bytes a step. */
+size_t px_json_plain_len(const char *s, size_t n);
 
 #endif

@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/request.h"
@@ -169,6 +170,44 @@ Test(request, invalid_utf8_deep_nesting_and_raw_nul_are_rejected)
     const char nul[] = "{\"user_id\":\"u\0\"}";
     cr_expect_eq(px_api_request_parse(nul, sizeof(nul) - 1, &arena, &r, &e), -1);
     cr_expect_eq(e.status, 400);
+}
+
+/* String content is skipped sixteen bytes a step: a bad byte must be found
+ * wherever it falls in a long string (inside a block, at its edge, in the
+ * tail), and a string that is only plain text must still parse whole. */
+Test(request, bad_bytes_are_found_at_every_offset_of_a_long_string)
+{
+    static const struct {
+        const char *bytes;
+        size_t      len;
+        int         status;
+        const char *code;
+    } bad[] = {
+        {"\xff", 1, 400, "invalid_utf8"},
+        {"\xc3(", 2, 400, "invalid_utf8"},
+        {"\0", 1, 400, "invalid_json"},
+        {"\\u0000", 6, 422, "invalid_request"},
+    };
+    enum { RUN = 40 };
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        for (size_t at = 0; at + bad[k].len <= RUN; at++) {
+            char body[256];
+            int pre = snprintf(body, sizeof(body), "{\"tool_call\":{\"Bash\":{\"command\":\"");
+            memset(body + pre, 'a', RUN);
+            memcpy(body + pre + at, bad[k].bytes, bad[k].len);
+            int post = snprintf(body + pre + RUN, sizeof(body) - (size_t)pre - RUN, "\"}},\"user_id\":\"u\"}");
+            size_t len = (size_t)pre + RUN + (size_t)post;
+            px_api_request r;
+            px_api_error e;
+            cr_expect_eq(px_api_request_parse(body, len, &arena, &r, &e), -1, "kind %zu at %zu parsed", k, at);
+            cr_expect_eq(e.status, bad[k].status, "kind %zu at %zu: %d %s", k, at, e.status, e.message);
+            cr_expect_str_eq(e.code, bad[k].code, "kind %zu at %zu", k, at);
+            /* The same body with the bad bytes made plain parses. */
+            memset(body + pre + at, 'b', bad[k].len);
+            cr_expect_eq(px_api_request_parse(body, len, &arena, &r, &e), 0, "kind %zu at %zu: %s", k, at, e.message);
+            cr_expect_eq(r.call.u.bash.command.len, (size_t)RUN);
+        }
+    }
 }
 
 Test(request, content_type_check)
