@@ -68,7 +68,8 @@ px_http_worker *px_http_worker_of(h2o_req_t *req);
 void  px_http_worker_hold(px_http_worker *w);
 void  px_http_worker_release(px_http_worker *w);
 
-/* Responses.  The body is copied into the request's pool. */
+/* Responses.  The body is copied into the request's pool; the response is
+ * written when the current loop turn ends, with the turn's others. */
 void px_http_send(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len);
 void px_http_send_error(h2o_req_t *req, int status, const char *code, const char *message);
 /* Adds a response header (name must be lower case). */
