@@ -152,8 +152,14 @@ static int put(char *out, size_t outlen, size_t *o, const char *s)
  * and /abs or relative x.  glob_kind() returns the form and how many
  * characters of the glob the prefix stands for. */
 enum { GLOB_HOME, GLOB_ANYDIR, GLOB_PLAIN, GLOB_KINDS };
+/* A host's file seen from inside a container or through another process's
+ * root is the same file: /proc/1/root/etc/shadow, /host/etc/shadow and
+ * /rootfs/etc/shadow all read /etc/shadow (container escapes).  Absolute
+ * and home globs take these roots in front (glob_body_to_regex puts them
+ * before an absolute body). */
+#define GLOB_ROOT_ALIAS "(?:/proc/[^/\\s'\"]+/root|/host|/rootfs)?"
 static const char *const glob_prefix[GLOB_KINDS] = {
-    "(?:^|[\\s'\"=:<>(@,;|&`{\\[/])(?:~|\\$HOME|\\$\\{HOME\\}|/home/[^/\\s]*|/root|/Users/[^/\\s]*)/",
+    "(?:^|[\\s'\"=:<>(@,;|&`{\\[/])" GLOB_ROOT_ALIAS "(?:~|\\$HOME|\\$\\{HOME\\}|/home/[^/\\s]*|/root|/Users/[^/\\s]*)/",
     "(?:(?:^|[\\s'\"=:<>(@,;|&`])(?:[^\\s'\"]*/)?|/)",
     "(?:^|[\\s'\"=:<>(@,;|&`{\\[/])",
 };
@@ -178,6 +184,8 @@ static int glob_body_to_regex(const char *g, char *out, size_t outlen)
     size_t o = 0;
     out[0] = '\0';
     int ends_wild = 0;
+    if (g[0] == '/' && put(out, outlen, &o, GLOB_ROOT_ALIAS))
+        return -1;
     for (; *g != '\0'; g++) {
         char tmp[8];
         ends_wild = 0;
