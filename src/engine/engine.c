@@ -262,6 +262,70 @@ static int normalize_shell(px_engine *e, px_analysis *an, const char *s, size_t 
     return px_shell_normalize(an->arena, s, len, &e->limits, &an->actions);
 }
 
+/* Files a shell runs by itself later: hooks, login scripts, boot scripts.
+ * A write to one is read as the commands it will run, since the call that
+ * runs it (the next `git commit`, the next login) will not show them.  One
+ * row per place: where == 0 matches anywhere in the path, 1 the path's
+ * end (a file name), 2 its start. */
+static const struct {
+    const char *s;
+    int         where;
+} autorun_paths[] = {
+    {"/.git/hooks/", 0},     {"/.husky/", 0},        {"/.bashrc", 1},        {"/.bash_profile", 1},
+    {"/.bash_login", 1},     {"/.bash_logout", 1},   {"/.profile", 1},       {"/.zshrc", 1},
+    {"/.zprofile", 1},       {"/.zshenv", 1},        {"/.zlogin", 1},        {"/.kshrc", 1},
+    {"/etc/profile", 2},     {"/etc/bash.bashrc", 2}, {"/etc/zsh/", 2},       {"/etc/zshrc", 2},
+    {"/etc/rc.local", 2},    {"/etc/init.d/", 2},    {"/etc/rc.d/", 2},
+};
+
+static int is_autorun_path(const char *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof(autorun_paths) / sizeof(autorun_paths[0]); i++) {
+        const char *s = autorun_paths[i].s;
+        size_t l = strlen(s);
+        if (l > n)
+            continue;
+        if ((autorun_paths[i].where == 0 && memmem(p, n, s, l) != NULL) ||
+            (autorun_paths[i].where == 1 && memcmp(p + n - l, s, l) == 0) ||
+            (autorun_paths[i].where == 2 && memcmp(p, s, l) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* "#!/bin/sh", "#! /usr/bin/env bash", ...: a POSIX-family shell script. */
+static int has_shell_shebang(const char *c, size_t n)
+{
+    if (n < 3 || c[0] != '#' || c[1] != '!')
+        return 0;
+    size_t i = 2, end = 2;
+    while (end < n && c[end] != '\n')
+        end++;
+    while (i < end && c[i] == ' ')
+        i++;
+    size_t w = i; /* the interpreter, or env and its argument */
+    while (w < end && c[w] != ' ')
+        w++;
+    const char *base = c + i;
+    for (const char *q = c + i; q < c + w; q++)
+        if (*q == '/')
+            base = q + 1;
+    size_t bl = (size_t)(c + w - base);
+    if (bl == 3 && memcmp(base, "env", 3) == 0) {
+        while (w < end && c[w] == ' ')
+            w++;
+        base = c + w;
+        bl = 0;
+        while (w + bl < end && c[w + bl] != ' ')
+            bl++;
+    }
+    static const char *const shells[] = {"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"};
+    for (size_t k = 0; k < sizeof(shells) / sizeof(shells[0]); k++)
+        if (bl == strlen(shells[k]) && memcmp(base, shells[k], bl) == 0)
+            return 1;
+    return 0;
+}
+
 static int build_actions(px_engine *e, const px_toolcall *tc, px_analysis *an)
 {
     px_arena *a = an->arena;
@@ -291,6 +355,13 @@ static int build_actions(px_engine *e, const px_toolcall *tc, px_analysis *an)
         rc |= add_text(an, PX_TEXT_PATH, tc->u.fs.path.s, tc->u.fs.path.len);
         if (tc->u.fs.content.s != NULL)
             rc |= add_text(an, PX_TEXT_DATA, tc->u.fs.content.s, tc->u.fs.content.len);
+        /* A shell script written, or a file a shell runs by itself: what
+         * it will run is analysed now, as commands (see autorun_paths). */
+        if (tc->u.fs.content.s != NULL && tc->u.fs.content.len <= 16384 &&
+            (tc->u.fs.op == PX_FS_WRITE || tc->u.fs.op == PX_FS_CREATE) &&
+            (is_autorun_path(tc->u.fs.path.s, tc->u.fs.path.len) ||
+             has_shell_shebang(tc->u.fs.content.s, tc->u.fs.content.len)))
+            rc |= normalize_shell(e, an, tc->u.fs.content.s, tc->u.fs.content.len);
         break;
     case PX_TC_NETWORK: {
         size_t l = tc->u.net.method.len + 1 + tc->u.net.url.len;
