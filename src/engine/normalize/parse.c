@@ -376,7 +376,7 @@ static bool fd_prefix(const char *s, size_t b, size_t e)
 
 /* Returns the command index, -1 for nothing, -3 for "something we cannot
  * compute ran" (a redirect-only command). */
-static int parse_simple(nps *ps, size_t first_end)
+static int parse_simple(nps *ps, size_t first_end, bool after_compound)
 {
     nctx *c = ps->c;
     const char *s = ps->s;
@@ -554,11 +554,19 @@ static int parse_simple(nps *ps, size_t first_end)
     int idx = -1;
     if (argv.n > 0 && !c->stop) {
         idx = nx_build_cmd(ps, argv.v, argv.n, rv, rv ? nr : 0, as, na, 0);
-    } else if (words.n == 0 && nr == 1 && rv != NULL && rv[0].op == PX_REDIR_IN && ps->want_out &&
-               (ps->inherit & PX_CMD_SUBST) && !c->stop) {
-        /* $(< file) is bash's own `cat file`: make the read visible */
-        nword cat = {"cat", 3, 0};
-        idx = nx_build_cmd(ps, &cat, 1, rv, 1, NULL, 0, 0);
+    } else if (words.n == 0 && na == 0 && nr > 0 && rv != NULL && !c->stop &&
+               (after_compound || (nr == 1 && rv[0].op == PX_REDIR_IN && ps->want_out && (ps->inherit & PX_CMD_SUBST)))) {
+        /* Redirections that act without a command of their own: `$(< file)`
+         * is bash's own `cat file`, and those after a compound command
+         * (`done < /etc/shadow`, `} > /etc/cron.d/x`) feed it a file or
+         * take its output.  They get a command, `cat` when one reads a
+         * file, else `:`, so that rules see the files.  A bare `< file`
+         * or `> file` on its own runs nothing and stays no command. */
+        bool reads = false;
+        for (int i = 0; i < nr; i++)
+            reads = reads || rv[i].op == PX_REDIR_IN;
+        nword w = reads ? (nword){"cat", 3, 0} : (nword){":", 1, 0};
+        idx = nx_build_cmd(ps, &w, 1, rv, nr, NULL, 0, 0);
     }
     /* Substitutions of this command waited for its index (also on the way
      * out after a limit stopped us). */
@@ -657,7 +665,7 @@ static int parse_command(nps *ps)
 simple:
     if (ps->pos >= ps->n || c->stop)
         return ret;
-    int r = parse_simple(ps, first_end);
+    int r = parse_simple(ps, first_end, ret == -3 && first_end == 0);
     return r == -1 ? ret : r;
 }
 

@@ -78,6 +78,37 @@ Test(norm_redir, redirect_only_command_is_not_a_command)
     cr_assert_eq(a->ncmds, 0, "%s", dump(a));
 }
 
+/* Redirections after a compound command feed it a file or take its
+ * output: they become a command of their own (`cat` for a read, `:`
+ * otherwise) so that the file is seen. */
+Test(norm_redir, redirections_after_a_compound_command_are_a_command)
+{
+    const px_actions *a = norm("while read l; do echo \"$l\"; done < /etc/shadow");
+    const px_cmd *c = need_prog(a, "cat");
+    cr_assert_eq(c->argc, 1, "%s", dump(a));
+    cr_assert_eq(c->nredirs, 1);
+    cr_assert_eq(c->redirs[0].op, PX_REDIR_IN);
+    cr_assert_str_eq(c->redirs[0].target, "/etc/shadow");
+    cr_assert_str_eq(c->line, "cat </etc/shadow");
+    need_prog(a, "read");
+
+    a = norm("{ echo '* * * * * root /tmp/x'; } > /etc/cron.d/job");
+    c = need_prog(a, ":");
+    cr_assert_eq(c->nredirs, 1, "%s", dump(a));
+    cr_assert_eq(c->redirs[0].op, PX_REDIR_OUT);
+    cr_assert_str_eq(c->redirs[0].target, "/etc/cron.d/job");
+
+    a = norm("if true; then echo ok; fi >> /tmp/out.log 2>&1");
+    c = need_prog(a, ":");
+    cr_assert_eq(c->nredirs, 2, "%s", dump(a));
+    cr_assert_str_eq(c->redirs[0].target, "/tmp/out.log");
+
+    /* Not after a compound: no command of their own. */
+    a = norm("echo hi; > /tmp/empty");
+    cr_assert_null(find_prog(a, ":"), "%s", dump(a));
+    cr_assert_null(find_prog(a, "cat"), "%s", dump(a));
+}
+
 Test(norm_redir, line_starts_with_prog_and_is_a_text)
 {
     const px_actions *a = norm("sudo /usr/bin/env -i PATH=/x /usr/bin/nmap -sV x > o");
