@@ -1209,7 +1209,9 @@ static int rule_fires(const px_matcher *m, px_match_scratch *s, int r, const px_
     const px_text *tx = &act->texts[t];
     if (!(rule->on & (1u << tx->kind)))
         return 0;
-    if (rule->ops != 0 && (tx->kind != PX_TEXT_PATH || fs_op < 0 || !(rule->ops & (1u << fs_op))))
+    /* ops restricts file-operation paths; a rule's other kinds of text
+     * (a command line writing the same file) are not file operations. */
+    if (rule->ops != 0 && tx->kind == PX_TEXT_PATH && (fs_op < 0 || !(rule->ops & (1u << fs_op))))
         return 0;
     const px_cmd *cmd = tx->cmd >= 0 && tx->cmd < act->ncmds ? &act->cmds[tx->cmd] : NULL;
     uint32_t cf = cmd != NULL ? cmd->flags : 0;
