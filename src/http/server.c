@@ -34,10 +34,12 @@ struct px_http_worker {
     int              init_rc;
     /* Responses made during this loop turn, written when it ends (see
      * px_http_send). */
-    h2o_req_t          **deferred;
-    h2o_iovec_t         *deferred_body;
-    int                  ndeferred, deferred_cap;
-    h2o_timeout_entry_t  flush_entry; /* on ctx.zero_timeout while responses wait */
+    struct deferred_response {
+        h2o_req_t  *req;
+        h2o_iovec_t body;
+    } *deferred;
+    int                 ndeferred, deferred_cap;
+    h2o_timeout_entry_t flush_entry; /* on ctx.zero_timeout while responses wait */
 };
 
 struct px_http_server {
@@ -144,7 +146,7 @@ static void on_flush(h2o_timeout_entry_t *e)
 {
     px_http_worker *w = H2O_STRUCT_FROM_MEMBER(px_http_worker, flush_entry, e);
     for (int i = 0; i < w->ndeferred; i++)
-        send_now(w->deferred[i], w->deferred_body[i]);
+        send_now(w->deferred[i].req, w->deferred[i].body);
     w->ndeferred = 0;
 }
 
@@ -172,20 +174,15 @@ void px_http_send(h2o_req_t *req, int status, const char *content_type, const ch
     h2o_iovec_t buf = h2o_strdup(&req->pool, body, len);
     if (w->ndeferred == w->deferred_cap) {
         int nc = w->deferred_cap ? w->deferred_cap * 2 : 64;
-        h2o_req_t **r = realloc(w->deferred, (size_t)nc * sizeof(*r));
-        if (r != NULL)
-            w->deferred = r;
-        h2o_iovec_t *b = realloc(w->deferred_body, (size_t)nc * sizeof(*b));
-        if (b != NULL)
-            w->deferred_body = b;
-        if (r == NULL || b == NULL) {
+        struct deferred_response *d = realloc(w->deferred, (size_t)nc * sizeof(*d));
+        if (d == NULL) {
             send_now(req, buf); /* no room to wait: write it now */
             return;
         }
+        w->deferred = d;
         w->deferred_cap = nc;
     }
-    w->deferred[w->ndeferred] = req;
-    w->deferred_body[w->ndeferred++] = buf;
+    w->deferred[w->ndeferred++] = (struct deferred_response){req, buf};
     if (!h2o_timeout_is_linked(&w->flush_entry))
         h2o_timeout_link(w->ctx.loop, &w->ctx.zero_timeout, &w->flush_entry);
 }
@@ -446,7 +443,6 @@ static void *worker_main(void *arg)
     if (h2o_timeout_is_linked(&w->flush_entry))
         h2o_timeout_unlink(&w->flush_entry);
     free(w->deferred);
-    free(w->deferred_body);
     h2o_evloop_t *loop = w->ctx.loop;
     h2o_context_dispose(&w->ctx);
     h2o_evloop_destroy(loop);
