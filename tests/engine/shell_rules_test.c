@@ -195,6 +195,64 @@ Test(shell_rule_engine, path_boundaries)
     px_engine_destroy(e);
 }
 
+/* A host's file seen from a container or through another process's root
+ * (/proc/PID/root, /host, /rootfs) is the file. */
+Test(shell_rule_engine, paths_behind_container_roots)
+{
+    char err[512];
+    px_engine *e = load_text(HEAD "    paths: ['/etc/shadow', '~/.ssh/id_rsa']\n"
+                                  "    tests:\n      match: [cat /etc/shadow]\n      no_match: [cat /etc/hosts]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(score_of(e, "cat /proc/1/root/etc/shadow"), 60);
+    cr_expect_eq(score_of(e, "cat /proc/self/root/etc/shadow"), 60);
+    cr_expect_eq(score_of(e, "cp /host/etc/shadow /tmp/s"), 60);
+    cr_expect_eq(score_of(e, "cat /rootfs/etc/shadow"), 60);
+    cr_expect_eq(score_of(e, "cat /proc/1/root/root/.ssh/id_rsa"), 60);
+    cr_expect_eq(score_of(e, "cat /opt/host/etc/shadow"), 0);
+    cr_expect_eq(score_of(e, "cat /proc/1/root/etc/shadowsocks"), 0);
+    cr_expect_eq(score_of(e, "cat /proc/1/status"), 0);
+    px_engine_destroy(e);
+}
+
+static double fs_score(px_engine *e, px_fs_op op, const char *path)
+{
+    px_engine_worker *w = px_engine_worker_create(e);
+    px_arena a;
+    px_arena_init(&a, 16u << 20);
+    px_toolcall tc;
+    memset(&tc, 0, sizeof(tc));
+    tc.kind = PX_TC_FILESYSTEM;
+    tc.u.fs.op = op;
+    tc.u.fs.path = (px_str){path, strlen(path)};
+    tc.u.fs.content = (px_str){"x", 1};
+    px_analysis an;
+    px_engine_analyze(w, &tc, &a, &an);
+    double s = an.score;
+    px_arena_destroy(&a);
+    px_engine_worker_destroy(w);
+    return s;
+}
+
+/* ops restricts file operations; the rule's command lines are not file
+ * operations and still fire. */
+Test(shell_rule_engine, ops_restrict_file_operations_only)
+{
+    char err[512];
+    px_engine *e = load_text(HEAD "    paths: ['/etc/x.conf']\n    on: [cmd, path]\n    ops: [write, create]\n"
+                                  "    unless: ['^cat(?:\\s+[^\\s>]\\S*)*\\s*$']\n"
+                                  "    tests:\n      match: [echo a > /etc/x.conf]\n      no_match: [cat /etc/x.conf]\n",
+                             err, sizeof(err));
+    cr_assert_not_null(e, "%s", err);
+    cr_expect_eq(fs_score(e, PX_FS_WRITE, "/etc/x.conf"), 60);
+    cr_expect_eq(fs_score(e, PX_FS_CREATE, "/etc/x.conf"), 60);
+    cr_expect_eq(fs_score(e, PX_FS_READ, "/etc/x.conf"), 0);
+    cr_expect_eq(fs_score(e, PX_FS_DELETE, "/etc/x.conf"), 0);
+    cr_expect_eq(score_of(e, "echo a > /etc/x.conf"), 60);
+    cr_expect_eq(score_of(e, "cat /etc/x.conf"), 0);
+    px_engine_destroy(e);
+}
+
 /* parents / not_parents: who unpacked the command. */
 Test(shell_rule_engine, parent_programs)
 {
