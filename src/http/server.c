@@ -35,8 +35,9 @@ struct px_http_worker {
     /* Responses made during this loop turn, written when it ends (see
      * px_http_send). */
     struct deferred_response {
-        h2o_req_t  *req;
-        h2o_iovec_t body;
+        h2o_req_t          *req;   /* NULL: disposed before its turn ended */
+        h2o_iovec_t         body;
+        struct deferred_tie *tie;
     } *deferred;
     int                 ndeferred, deferred_cap;
     h2o_timeout_entry_t flush_entry; /* on ctx.zero_timeout while responses wait */
@@ -142,11 +143,32 @@ static void send_now(h2o_req_t *req, h2o_iovec_t body)
         h2o_send(req, &body, 1, 1);
 }
 
+/* Ties a waiting response to its request's memory pool: should H2O dispose
+ * of the request before the turn ends (its connection closed), the pool's
+ * dispose callback forgets the response instead of leaving a dangling
+ * pointer in the list. */
+struct deferred_tie {
+    px_http_worker *w; /* NULL once the response went out */
+    int             slot;
+};
+
+static void on_request_disposed(void *p)
+{
+    struct deferred_tie *t = p;
+    if (t->w != NULL)
+        t->w->deferred[t->slot].req = NULL;
+}
+
 static void on_flush(h2o_timeout_entry_t *e)
 {
     px_http_worker *w = H2O_STRUCT_FROM_MEMBER(px_http_worker, flush_entry, e);
-    for (int i = 0; i < w->ndeferred; i++)
-        send_now(w->deferred[i].req, w->deferred[i].body);
+    for (int i = 0; i < w->ndeferred; i++) {
+        struct deferred_response *d = &w->deferred[i];
+        if (d->req == NULL)
+            continue;
+        d->tie->w = NULL;
+        send_now(d->req, d->body);
+    }
     w->ndeferred = 0;
 }
 
@@ -182,7 +204,9 @@ void px_http_send(h2o_req_t *req, int status, const char *content_type, const ch
         w->deferred = d;
         w->deferred_cap = nc;
     }
-    w->deferred[w->ndeferred++] = (struct deferred_response){req, buf};
+    struct deferred_tie *t = h2o_mem_alloc_shared(&req->pool, sizeof(*t), on_request_disposed);
+    *t = (struct deferred_tie){w, w->ndeferred};
+    w->deferred[w->ndeferred++] = (struct deferred_response){req, buf, t};
     if (!h2o_timeout_is_linked(&w->flush_entry))
         h2o_timeout_link(w->ctx.loop, &w->ctx.zero_timeout, &w->flush_entry);
 }
