@@ -38,19 +38,15 @@ static px_engine *load_text(const char *text, char *err, size_t errlen)
     return px_engine_create(&o, err, errlen);
 }
 
-/* Analyses one command; returns its score, whether rule `id` fired and,
+/* Analyses one tool call; returns its score, whether rule `id` fired and,
  * when kind is not NULL, the kind of text it fired on (-1: it did not). */
-static double analyze_cmd_on(px_engine *e, const char *cmd, const char *id, int *fired, int *kind)
+static double analyze_call(px_engine *e, const px_toolcall *tc, const char *id, int *fired, int *kind)
 {
     px_engine_worker *w = px_engine_worker_create(e);
     px_arena a;
     px_arena_init(&a, 16u << 20);
-    px_toolcall tc;
-    memset(&tc, 0, sizeof(tc));
-    tc.kind = PX_TC_BASH;
-    tc.u.bash.command = (px_str){cmd, strlen(cmd)};
     px_analysis an;
-    px_engine_analyze(w, &tc, &a, &an);
+    px_engine_analyze(w, tc, &a, &an);
     double s = an.score;
     if (kind != NULL)
         *kind = -1;
@@ -64,6 +60,15 @@ static double analyze_cmd_on(px_engine *e, const char *cmd, const char *id, int 
     px_arena_destroy(&a);
     px_engine_worker_destroy(w);
     return s;
+}
+
+static double analyze_cmd_on(px_engine *e, const char *cmd, const char *id, int *fired, int *kind)
+{
+    px_toolcall tc;
+    memset(&tc, 0, sizeof(tc));
+    tc.kind = PX_TC_BASH;
+    tc.u.bash.command = (px_str){cmd, strlen(cmd)};
+    return analyze_call(e, &tc, id, fired, kind);
 }
 
 static double analyze_cmd(px_engine *e, const char *cmd, const char *id, int *fired)
@@ -217,21 +222,13 @@ Test(shell_rule_engine, paths_behind_container_roots)
 
 static double fs_score(px_engine *e, px_fs_op op, const char *path)
 {
-    px_engine_worker *w = px_engine_worker_create(e);
-    px_arena a;
-    px_arena_init(&a, 16u << 20);
     px_toolcall tc;
     memset(&tc, 0, sizeof(tc));
     tc.kind = PX_TC_FILESYSTEM;
     tc.u.fs.op = op;
     tc.u.fs.path = (px_str){path, strlen(path)};
     tc.u.fs.content = (px_str){"x", 1};
-    px_analysis an;
-    px_engine_analyze(w, &tc, &a, &an);
-    double s = an.score;
-    px_arena_destroy(&a);
-    px_engine_worker_destroy(w);
-    return s;
+    return analyze_call(e, &tc, NULL, NULL, NULL);
 }
 
 /* ops restricts file operations; the rule's command lines are not file
