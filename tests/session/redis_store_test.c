@@ -199,6 +199,51 @@ static void expect_same(const px_session_state *a, const px_session_state *b, in
         cr_expect_eq(a->technique_users[k], b->technique_users[k], "step %d technique %d", i, k);
 }
 
+/* The Redis store and the memory store side by side, fed the same calls:
+ * each record must leave both with the same state. */
+typedef struct twin {
+    rig              g;
+    px_store        *mem;
+    px_store_worker *mw;
+} twin;
+
+static void twin_open(twin *t)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0, "redis-server did not start");
+    rig_open(&t->g, redis.url, 3600, 1);
+    char err[128];
+    px_store_opts mo = {3600, 100000, NULL};
+    t->mem = px_store_memory_create(&mo, err, sizeof(err));
+    cr_assert_not_null(t->mem, "%s", err);
+    px_store_worker_opts wo = {.target_window = 600, .technique_window = 900};
+    t->mw = px_store_worker_create(t->mem, NULL, &wo);
+}
+
+/* Records ev in both stores and compares; returns the state (call i). */
+static void twin_record(twin *t, const px_session_event *ev, px_session_state *a, int i)
+{
+    px_session_state b;
+    done d = {0, 0};
+    t->mem->ops->record(t->mw, ev, a, on_done, &d);
+    cr_assert_eq(d.status, 0);
+    cr_assert_eq(rig_record(&t->g, ev, &b), 0, "call %d: redis record failed", i);
+    expect_same(a, &b, i);
+}
+
+static void twin_finish(twin *t, const char *sid, double score, int terminate, double now)
+{
+    t->mem->ops->finish(t->mw, sid, score, terminate, now);
+    t->g.s->ops->finish(t->g.w, sid, score, terminate, now);
+}
+
+static void twin_close(twin *t)
+{
+    cr_expect_eq(errors(&t->g, PX_STORE_ERR_REPLY), 0);
+    px_store_worker_destroy(t->mem, t->mw);
+    px_store_destroy(t->mem);
+    rig_close(&t->g);
+}
+
 #define B(t) (1u << (t))
 
 Test(redis_store, fills_the_state_exactly_as_the_memory_store)
@@ -220,34 +265,19 @@ Test(redis_store, fills_the_state_exactly_as_the_memory_store)
         {"s6", "u9", "acme", 9, 0, {"new.example"}, {"T1046"}, -1, 0},
         {"s2", "u2", "acme", 10, B(PX_TACTIC_LATERAL_MOVEMENT), {"10.0.0.9"}, {"T1021"}, 70, 0},
     };
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0, "redis-server did not start");
-    rig g;
-    rig_open(&g, redis.url, 3600, 1);
-    char err[128];
-    px_store_opts mo = {3600, 100000, NULL};
-    px_store *mem = px_store_memory_create(&mo, err, sizeof(err));
-    px_store_worker_opts wo = {.target_window = 600, .technique_window = 900};
-    px_store_worker *mw = px_store_worker_create(mem, NULL, &wo);
+    twin t;
+    twin_open(&t);
     double base = wall_now();
     for (int i = 0; i < (int)(sizeof(steps) / sizeof(steps[0])); i++) {
         const step *s = &steps[i];
         px_session_event ev = {s->sid, s->user, s->org, base + s->dt, s->tactics, s->targets, count(s->targets, 3),
                                s->techs, count(s->techs, 2)};
-        px_session_state a, b;
-        done d = {0, 0};
-        mem->ops->record(mw, &ev, &a, on_done, &d);
-        cr_assert_eq(d.status, 0);
-        cr_assert_eq(rig_record(&g, &ev, &b), 0, "step %d: redis record failed", i);
-        expect_same(&a, &b, i);
-        if (s->score >= 0 && !a.terminated) {
-            mem->ops->finish(mw, s->sid, s->score, s->terminate, ev.now);
-            g.s->ops->finish(g.w, s->sid, s->score, s->terminate, ev.now);
-        }
+        px_session_state a;
+        twin_record(&t, &ev, &a, i);
+        if (s->score >= 0 && !a.terminated)
+            twin_finish(&t, s->sid, s->score, s->terminate, ev.now);
     }
-    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
-    px_store_worker_destroy(mem, mw);
-    px_store_destroy(mem);
-    rig_close(&g);
+    twin_close(&t);
 }
 
 /* One session, long enough to wrap the times ring (64), to have its score
@@ -256,14 +286,8 @@ Test(redis_store, fills_the_state_exactly_as_the_memory_store)
  * and scores, and some calls leave no score. */
 Test(redis_store, a_long_session_matches_the_memory_store)
 {
-    cr_assert_eq(px_t_redis_start(&redis, NULL), 0, "redis-server did not start");
-    rig g;
-    rig_open(&g, redis.url, 3600, 1);
-    char err[128];
-    px_store_opts mo = {3600, 100000, NULL};
-    px_store *mem = px_store_memory_create(&mo, err, sizeof(err));
-    px_store_worker_opts wo = {.target_window = 600, .technique_window = 900};
-    px_store_worker *mw = px_store_worker_create(mem, NULL, &wo);
+    twin t;
+    twin_open(&t);
     double base = wall_now();
     for (int i = 0; i < 150; i++) {
         char t1[32], t2[32];
@@ -272,27 +296,17 @@ Test(redis_store, a_long_session_matches_the_memory_store)
         const char *tg[2] = {t1, t2}, *tech[1] = {i % 3 != 0 ? "T1046" : "T1021"};
         px_session_event ev = {"long", "u", i < 5 ? NULL : "acme", base + i * 0.5,
                                i % 7 == 0 ? B(i % PX_TACTIC_COUNT) : 0u, tg, i % 4 == 0 ? 0 : 2, tech, 1};
-        px_session_state a, b;
-        done d = {0, 0};
-        mem->ops->record(mw, &ev, &a, on_done, &d);
-        cr_assert_eq(d.status, 0);
-        cr_assert_eq(rig_record(&g, &ev, &b), 0, "call %d: redis record failed", i);
-        expect_same(&a, &b, i);
-        if (i % 10 != 9) {
-            double score = (double)((i * 37) % 1000) / 10.0;
-            mem->ops->finish(mw, "long", score, 0, ev.now);
-            g.s->ops->finish(g.w, "long", score, 0, ev.now);
-        }
+        px_session_state a;
+        twin_record(&t, &ev, &a, i);
+        if (i % 10 != 9)
+            twin_finish(&t, "long", (double)((i * 37) % 1000) / 10.0, 0, ev.now);
     }
     /* The score log, from L to the end: cut back to 32 by the 128th
      * record, then the scores of calls 127..149 but those ending in 9. */
     long long len = px_t_redis_num(&redis, "STRLEN proxilion:v2:s:{long}"),
               l = px_t_redis_num(&redis, "GETRANGE proxilion:v2:s:{long} %d %d", PX_REDIS_S_L, PX_REDIS_S_L + 6);
     cr_expect_eq(len - l, (32 + 20) * PX_REDIS_SCORE_W, "score log of %lld bytes", len - l);
-    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
-    px_store_worker_destroy(mem, mw);
-    px_store_destroy(mem);
-    rig_close(&g);
+    twin_close(&t);
 }
 
 /* A score whose session vanished (expired, evicted) goes to a key of its
