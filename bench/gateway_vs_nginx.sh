@@ -10,45 +10,43 @@
 #   bench/gateway_vs_nginx.sh [DURATION_S] [EXTRA GATEWAY ENV...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DUR=${1:-10}
 shift || true
 GW=${PX_GATEWAY_BIN:-build/proxilion-gateway}
 TMP=$(mktemp -d /tmp/px-bench.XXXXXX)
-NGINX_PORT=$((20000 + RANDOM % 20000))
-GW_PORT=$((NGINX_PORT + 1))
+NGINX_PID=""
+GW_PID=""
 cleanup() {
-    [ -f "$TMP/nginx.pid" ] && kill "$(cat "$TMP/nginx.pid")" 2>/dev/null || true
-    [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null || true
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+    [ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 
-cat > "$TMP/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $TMP/nginx.pid;
-error_log $TMP/error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$NGINX_PORT reuseport;
-        location / { return 200 '{"decision":"Allow"}'; }
-    }
+wait_up() {   # url what
+    for _ in $(seq 300); do
+        curl -fs "$1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "bench-gateway: $2 did not answer on $1 within 30 s" >&2
+    exit 1
 }
-CONF
-nginx -c "$TMP/nginx.conf" -p "$TMP" 2>/dev/null
+
+NGINX_PORT=$(px_free_port)
+px_nginx_conf "$TMP" "$NGINX_PORT" '{"decision":"Allow"}'
+nginx -p "$TMP" -c "$TMP/nginx.conf" 2>/dev/null &
+NGINX_PID=$!
+GW_PORT=$(px_free_port)
 env LISTEN_ADDR=127.0.0.1:$GW_PORT WORKER_THREADS=1 LOG_LEVEL=warn "$@" "$GW" &
 GW_PID=$!
-for _ in $(seq 100); do
-    curl -fs "http://127.0.0.1:$GW_PORT/health" >/dev/null 2>&1 && break
-    sleep 0.1
-done
+wait_up "http://127.0.0.1:$NGINX_PORT/" nginx
+# The gateway compiles the rules on its first start (about 12 s on two cores).
+wait_up "http://127.0.0.1:$GW_PORT/health" "the gateway"
 
 HZ=$(getconf CLK_TCK)
-NGINX_WORKER=$(pgrep -P "$(cat "$TMP/nginx.pid")" | head -1)
+NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime
 
 # run_wrk URL PID [wrk script args] -> "rps p50_ms p99_ms cpu_us_per_request"
