@@ -161,3 +161,20 @@ Test(calls_text, scripts_written_are_read_as_the_commands_they_will_run)
             cr_expect_lt(s, 50, "%s scored %.1f:%s", files[i].path, s, trace());
     }
 }
+
+/* Odd script files: a bare or unfinished shebang, a shebang naming no
+ * shell, bytes with NULs after a shell shebang (content as a byte array).
+ * Each is analysed without harm; what a shell would run still counts. */
+Test(calls_text, odd_script_contents_are_analysed_safely)
+{
+    static const char *const quiet[] = {"#!", "#!/bin/sh", "#!  ", "#!/usr/bin/env", "#!/usr/bin/env  \n", "#!/bin/shx\nrm -rf /"};
+    for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++) {
+        double s = write_file("/home/dev/app/scripts/x", quiet[i]);
+        cr_expect_lt(s, 50, "'%s' scored %.1f:%s", quiet[i], s, trace());
+    }
+    /* "#!/bin/sh\n" NUL NUL then a wipe: bytes, not a string. */
+    double s = analyze("{\"tool_call\":{\"Filesystem\":{\"operation\":\"Write\",\"path\":\"/home/dev/app/run.sh\","
+                       "\"content\":[35,33,47,98,105,110,47,115,104,10,0,0,10,115,104,114,101,100,32,45,117,32,47,118,97,"
+                       "114,47,108,111,103,47,97,117,116,104,46,108,111,103,10]}}}");
+    cr_expect_geq(s, 70, "a shell script with NUL bytes scored %.1f:%s", s, trace());
+}
