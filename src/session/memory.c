@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "session/store.h"
 
 #define SHARDS 64
@@ -94,16 +95,11 @@ struct px_store_worker {
     double     technique_window;
 };
 
-/* FNV-1a: sessions ids are short; this is not exposed to hash flooding
- * beyond one shard's chains, which the per-shard cap bounds. */
+/* Sessions ids are short; this is not exposed to hash flooding beyond
+ * one shard's chains, which the per-shard cap bounds. */
 static uint64_t hash_id(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return px_hash_fnv1a(s, strlen(s), PX_HASH_FNV_BASIS);
 }
 
 static void lru_unlink(shard *sh, msession *e)
@@ -403,12 +399,18 @@ static void correlate(px_store_worker *w, const px_session_event *ev, px_session
     mem_store *s = w->s;
     const char *org = ev->org_id != NULL ? ev->org_id : "";
     char key[2 * PX_SESSION_MAX_ID + 32];
-    corr_key(key, sizeof(key), 'u', org, ev->user_id);
-    st->user_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+    /* Target counts only for calls with targets: only those read them
+     * (multi_target), and the Redis store saves two reads per call. */
+    if (ev->ntargets > 0) {
+        corr_key(key, sizeof(key), 'u', org, ev->user_id);
+        st->user_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+    }
     if (org[0] == '\0')
         return;
-    corr_key(key, sizeof(key), 'o', org, NULL);
-    st->org_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+    if (ev->ntargets > 0) {
+        corr_key(key, sizeof(key), 'o', org, NULL);
+        st->org_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+    }
     int n = ev->ntechniques < PX_SESSION_MAX_TECHNIQUES ? ev->ntechniques : PX_SESSION_MAX_TECHNIQUES;
     const char *const user[1] = {ev->user_id};
     for (int i = 0; i < n; i++) {

@@ -2,14 +2,14 @@
  * instance that points at the same Redis.
  *
  * Each worker owns one hiredis async connection driven by its own H2O
- * event loop, so a store call never blocks a worker: `record` writes its
- * commands into the connection's output buffer and returns; everything the
- * worker queues during one loop turn goes out in one write (pipelining),
- * and replies come back, in order, on the same loop, where the callbacks
- * run.  `record` is one transaction in one round trip (MULTI, a Lua
- * script, a GET of the session, EXEC); `finish` is fire-and-forget: a
- * transaction of plain commands, or a script when it terminates.  Key
- * schema and the failure behaviour are documented in docs/sessions.md.
+ * event loop, so a store call never blocks a worker.  The records and
+ * final scores of one loop turn make one batch (redis_proto.h): at the end
+ * of the turn it goes out as one script call in one transaction, in one
+ * write with anything else queued, and its reply comes back on the same
+ * loop, where the records' callbacks run, in order.  A score is
+ * fire-and-forget; a terminating one is a script call of its own, written
+ * at once.  Key schema and the failure behaviour are documented in
+ * docs/sessions.md.
  *
  * Adapter: hiredis asks for read/write interest through its ev hooks.  The
  * connection's fd is dup()ed into an H2O socket created with
@@ -52,6 +52,7 @@
 #include <hiredis/async.h>
 
 #include "common/buf.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "session/redis_proto.h"
 #include "session/store.h"
@@ -61,13 +62,16 @@
 #define COMMAND_TIMEOUT_S  2.0
 #define BACKOFF_MIN_MS     100
 #define BACKOFF_MAX_MS     5000
-#define MAX_INFLIGHT       4096   /* per connection; beyond it calls fail at once */
+#define MAX_INFLIGHT       4096   /* records per connection; beyond it calls fail at once */
+#define BATCH_MAX          128    /* records, and scores, per batch */
+#define REFRESH_SLOTS      4096   /* keys whose last TTL refresh a worker remembers */
+#define REFRESH_PROBE      8
 #define OP_POOL_KEEP       256
 #define GAUGE_EVERY_S      5.0
 #define LOG_REPEAT_S       30.0
 
 enum { ST_DOWN, ST_CONNECTING, ST_READY };
-enum { OP_RECORD, OP_FINISH, OP_HANDSHAKE, OP_GAUGE_TRIM, OP_GAUGE_COUNT, OP_RELOAD };
+enum { OP_BATCH, OP_TERMINATE, OP_HANDSHAKE, OP_GAUGE_TRIM, OP_GAUGE_COUNT, OP_RELOAD };
 enum { HS_AUTH, HS_SELECT, HS_LOAD_RECORD, HS_LOAD_FINISH };
 
 typedef struct redis_store {
@@ -82,18 +86,25 @@ typedef struct redis_store {
     char         last_error[256];
 } redis_store;
 
+/* A record waiting in a batch for its state. */
+typedef struct bcall {
+    px_store_cb       cb;
+    void             *ctx;
+    px_session_state *st;
+    int               nnums;   /* its values in the script's reply */
+} bcall;
+
 typedef struct rop rop;
 struct rop {
     rop              *prev, *next;   /* pending list (or free list, next only) */
     px_store_worker  *w;
     int               kind;
     int               step;          /* handshake command */
-    px_store_cb       cb;
-    void             *ctx;
-    px_session_state *st;
+    bcall            *calls;         /* a batch's records (kept with the op for reuse) */
+    int               ncalls, callcap;
     double            sent;          /* monotonic seconds */
     int               retried;       /* resent as EVAL after NOSCRIPT */
-    int               script;        /* 0 record, 1 terminate */
+    int               script;        /* 0 batch, 1 terminate */
     px_buf            cmd;           /* formatted command(s), kept for the NOSCRIPT retry */
     size_t            rest_off;      /* where the arguments after the SHA start; 0: not a script */
     size_t            tx_split;      /* a transaction's two commands: where the second starts; 0: none */
@@ -124,8 +135,25 @@ struct px_store_worker {
 
     rop   *head, *tail;                  /* pending ops, oldest first */
     int    npending;
+    int    nrecords;                     /* records in pending batches and in `bop` */
     rop   *pool;
     int    npool;
+
+    /* The batch this loop turn is filling: its op (NULL: none yet), its
+     * commands so far, and a hash of each record's session id (a second
+     * record of one session starts a new batch). */
+    rop           *bop;
+    px_redis_batch batch;
+    uint64_t       bsid[BATCH_MAX];
+
+    /* When this worker last had each key's TTL refreshed (monotonic ms),
+     * by a hash of the key: 0 = never.  A collision can only delay a
+     * refresh by half the slack (px_redis_refresh_ms), and the seed is
+     * random per worker. */
+    struct { uint64_t h; long long at; } refreshed[REFRESH_SLOTS];
+    uint64_t  refresh_seed;
+    long long slack_ms;
+    long long now_ms;                    /* for the due() callback */
 
     h2o_timeout_t       tick;
     h2o_timeout_entry_t tick_entry;
@@ -202,8 +230,12 @@ static rop *op_get(px_store_worker *w, int kind)
         return NULL;
     }
     px_buf cmd = op->cmd;
+    bcall *calls = op->calls;
+    int callcap = op->callcap;
     memset(op, 0, sizeof(*op));
     op->cmd = cmd;
+    op->calls = calls;
+    op->callcap = callcap;
     px_buf_reset(&op->cmd);
     op->cmd.oom = 0;
     op->w = w;
@@ -215,6 +247,7 @@ static void op_put(px_store_worker *w, rop *op)
 {
     if (w->npool >= OP_POOL_KEEP || op->cmd.cap > 65536) {
         px_buf_free(&op->cmd);
+        free(op->calls);
         free(op);
         return;
     }
@@ -379,6 +412,46 @@ static void reload_script(px_store_worker *w, int script)
         (void)submit_argv(w, op, 3, load);
 }
 
+static void refresh_forget(px_store_worker *w)
+{
+    memset(w->refreshed, 0, sizeof(w->refreshed));
+}
+
+/* Runs a batch's callbacks: each record's state from the EXEC reply
+ * {script's values, MGET's sessions}, or -1 for all when r is NULL or
+ * malformed.  The op leaves w->nrecords. */
+static void batch_complete(px_store_worker *w, rop *op, const redisReply *r)
+{
+    w->nrecords -= op->ncalls;
+    if (op->ncalls == 0)
+        return;
+    const redisReply *nums = NULL, *sess = NULL;
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_ARRAY &&
+        r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements == (size_t)op->ncalls) {
+        nums = r->element[0];
+        sess = r->element[1];
+    }
+    if (r != NULL && nums == NULL)
+        conn_error(w, PX_STORE_ERR_REPLY, "record returned an unexpected reply");
+    size_t at = 0;
+    int bad = 0;
+    double rtt = mono_now() - op->sent;
+    for (int i = 0; i < op->ncalls; i++) {
+        bcall *c = &op->calls[i];
+        int ok = nums != NULL && at + (size_t)c->nnums <= nums->elements &&
+                 px_redis_parse_record(sess->element[i], (const redisReply *const *)nums->element + at,
+                                       (size_t)c->nnums, c->st) == 0;
+        at += (size_t)c->nnums;
+        bad += nums != NULL && !ok;
+        if (ok && w->ids != NULL && w->metrics != NULL && w->ids->roundtrip >= 0)
+            px_metrics_observe(w->metrics, w->ids->roundtrip, rtt);
+        c->cb(c->ctx, ok ? 0 : -1);
+    }
+    if (bad > 0)
+        conn_error(w, PX_STORE_ERR_REPLY, "record returned an unexpected reply for %d of %d calls", bad,
+                   op->ncalls);
+}
+
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
     (void)ac;
@@ -389,21 +462,20 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
     if (r == NULL) {
         /* The connection is going away; its loss is counted once, by
          * whoever noticed it (cleanup hook, timeout, handshake). */
-        if (op->kind == OP_RECORD)
-            op->cb(op->ctx, -1);
+        if (op->kind == OP_BATCH)
+            batch_complete(w, op, NULL);
         op_put(w, op);
         return;
     }
-    if ((op->kind == OP_RECORD || op->kind == OP_FINISH) && w->ids != NULL && w->metrics != NULL &&
-        w->ids->roundtrip >= 0)
+    if (op->kind == OP_TERMINATE && w->ids != NULL && w->metrics != NULL && w->ids->roundtrip >= 0)
         px_metrics_observe(w->metrics, w->ids->roundtrip, mono_now() - op->sent);
     const redisReply *e = reply_error(r);
     switch (op->kind) {
     case OP_HANDSHAKE:
         on_handshake(w, op, r);
         break;
-    case OP_RECORD:
-    case OP_FINISH:
+    case OP_BATCH:
+    case OP_TERMINATE:
         if (e != NULL && strncmp(e->str, "NOSCRIPT", 8) == 0 && op->rest_off > 0 && !op->retried) {
             /* The cache lost both scripts: load the other one too, or a
              * termination sent later would fail and land after calls
@@ -412,14 +484,13 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
             if (retry_as_eval(w, op) == 0)
                 return;   /* op lives on */
         }
-        if (e != NULL)
-            conn_error(w, PX_STORE_ERR_REPLY, "%s failed: %s", op->kind == OP_RECORD ? "record" : "finish", e->str);
-        if (op->kind == OP_RECORD) {
-            int ok = e == NULL && px_redis_parse_record(r, op->st) == 0;
-            if (!ok && e == NULL)
-                conn_error(w, PX_STORE_ERR_REPLY, "record returned an unexpected reply");
-            op->cb(op->ctx, ok ? 0 : -1);
+        if (e != NULL) {
+            conn_error(w, PX_STORE_ERR_REPLY, "%s failed: %s", op->kind == OP_BATCH ? "record" : "terminate", e->str);
+            /* The refreshes it carried may not have happened. */
+            refresh_forget(w);
         }
+        if (op->kind == OP_BATCH)
+            batch_complete(w, op, e == NULL && op->tx_split > 0 ? r : NULL);
         break;
     case OP_RELOAD:
         if (e != NULL)
@@ -511,11 +582,19 @@ static void ev_add_write(void *p)
     }
 }
 
-/* The end of the loop turn: write all the turn queued.  What does not fit
- * in the socket buffer waits for writability (ev_add_write, in_flush). */
+static void batch_seal(px_store_worker *w);
+
+/* The end of the loop turn: seal the turn's batch and write all the turn
+ * queued.  What does not fit in the socket buffer waits for writability
+ * (ev_add_write, in_flush). */
 static void on_flush(h2o_timeout_entry_t *entry)
 {
     px_store_worker *w = H2O_STRUCT_FROM_MEMBER(px_store_worker, flush_entry, entry);
+    batch_seal(w);
+    /* Sealing asked for this flush again; it is writing now.  (A batch a
+     * failed record's callback opened keeps its own.) */
+    if (w->bop == NULL && h2o_timeout_is_linked(&w->flush_entry))
+        h2o_timeout_unlink(&w->flush_entry);
     if (w->ac == NULL || !w->want_write)
         return;
     w->in_flush = 1;
@@ -558,6 +637,7 @@ static void ev_cleanup(void *p)
     mark_down(w);
     w->ac = NULL;
     w->dropping = 0;
+    refresh_forget(w);
     if (!w->destroying)
         schedule_retry(w);
 }
@@ -736,52 +816,139 @@ static int submit_tx(px_store_worker *w, rop *op)
     return 0;
 }
 
-/* MULTI, EVALSHA record, GET session, EXEC: the script reads and writes
- * only the few bytes it needs, and the session it leaves comes back from
- * a plain GET that no other client can precede (redis_proto.h). */
-static void redis_record(px_store_worker *w, const px_session_event *ev, px_session_state *st, px_store_cb cb,
-                         void *ctx)
+/* ---- batches ------------------------------------------------------------ */
+
+/* px_redis_due_fn: refresh a key this record updates when this worker has
+ * not had it refreshed within half the slack. */
+static int refresh_due(void *ctx, const char *key, size_t len)
 {
-    rop *op = call_begin(w, OP_RECORD);
-    if (op == NULL) {
-        cb(ctx, -1);
-        return;
+    px_store_worker *w = ctx;
+    uint64_t h = px_hash_fnv1a(key, len, w->refresh_seed) | 1;   /* 0 marks a free slot */
+    size_t i = (size_t)h & (REFRESH_SLOTS - 1), oldest = i;
+    for (int p = 0; p < REFRESH_PROBE; p++, i = (i + 1) & (REFRESH_SLOTS - 1)) {
+        if (w->refreshed[i].h == h) {
+            if (w->now_ms - w->refreshed[i].at < w->slack_ms / 2)
+                return 0;
+            w->refreshed[i].at = w->now_ms;
+            return 1;
+        }
+        if (w->refreshed[i].at < w->refreshed[oldest].at)
+            oldest = i;
     }
-    op->cb = cb;
-    op->ctx = ctx;
-    op->st = st;
-    resp_evalsha(op, 0, px_redis_record_nargs(ev));
-    px_redis_record_args(&op->cmd, &w->key, ev, w->s->ttl, w->target_window, w->technique_window);
-    op->tx_split = op->cmd.len;
-    px_redis_record_get(&op->cmd, &w->key, ev->session_id);
-    if (submit_tx(w, op) != 0) {
+    w->refreshed[oldest].h = h;
+    w->refreshed[oldest].at = w->now_ms;
+    return 1;
+}
+
+/* The batch being filled, started if need be; NULL when none can be
+ * (not connected, out of memory). */
+static rop *batch_open(px_store_worker *w)
+{
+    if (w->bop != NULL)
+        return w->bop;
+    rop *op = call_begin(w, OP_BATCH);
+    if (op == NULL)
+        return NULL;
+    px_redis_batch_reset(&w->batch);
+    w->bop = op;
+    if (!h2o_timeout_is_linked(&w->flush_entry))
+        h2o_timeout_link(w->loop, &w->flush, &w->flush_entry);
+    return op;
+}
+
+/* Sends the batch being filled: MULTI, EVALSHA, MGET, EXEC (the EVALSHA
+ * alone without records), queued on the connection for the next write.
+ * If it cannot go, its records fail (-1) and its scores are lost, as a
+ * score is when the store is down. */
+static void batch_seal(px_store_worker *w)
+{
+    rop *op = w->bop;
+    if (op == NULL)
+        return;
+    w->bop = NULL;
+    op->script = 0;
+    px_redis_batch_commands(&w->batch, &op->cmd, &w->key, w->sha[0], &op->rest_off, &op->tx_split);
+    int rc = w->state != ST_READY || op->cmd.oom || w->batch.fkeys.oom || w->batch.scores.oom ||
+                     w->batch.rkeys.oom || w->batch.rargs.oom || w->batch.mget.oom
+                 ? -1
+             : op->tx_split > 0 ? submit_tx(w, op)
+                                : submit(w, op, op->cmd.data, op->cmd.len);
+    if (rc != 0) {
         count_error(w, PX_STORE_ERR_UNAVAILABLE);
+        batch_complete(w, op, NULL);
         op_put(w, op);
-        cb(ctx, -1);
     }
 }
 
-/* Not terminating: MULTI, SET NX PX, APPEND, EXEC -- plain commands, a
- * fraction of a script's cost in Redis (docs/sessions.md). */
-static void finish_score(px_store_worker *w, const char *session_id, double score)
+static uint64_t session_hash(const char *session_id)
 {
-    rop *op = call_begin(w, OP_FINISH);
+    return px_hash_fnv1a(session_id, strlen(session_id), PX_HASH_FNV_BASIS);
+}
+
+/* Seals the batch being filled when it is full or holds a record of
+ * session sid: the script runs a batch's scores before its records, and
+ * a session's calls must reach Redis in the order they were made. */
+static void batch_make_room(px_store_worker *w, uint64_t sid, int full)
+{
+    rop *op = w->bop;
     if (op == NULL)
         return;
-    px_redis_score_cmds(&op->cmd, &w->key, session_id, score, w->s->ttl, &op->tx_split);
-    if (submit_tx(w, op) != 0) {
-        count_error(w, PX_STORE_ERR_UNAVAILABLE);
-        op_put(w, op);
+    int again = full;
+    for (int i = 0; i < op->ncalls && !again; i++)
+        again = w->bsid[i] == sid;
+    if (again)
+        batch_seal(w);
+}
+
+/* A record joins this turn's batch; its callback runs when the batch's
+ * reply comes back. */
+static void redis_record(px_store_worker *w, const px_session_event *ev, px_session_state *st, px_store_cb cb,
+                         void *ctx)
+{
+    uint64_t sid = session_hash(ev->session_id);
+    rop *op = w->bop;
+    batch_make_room(w, sid, op != NULL && op->ncalls >= BATCH_MAX);
+    if (w->nrecords >= MAX_INFLIGHT) {
+        count_error(w, PX_STORE_ERR_OVERLOAD);
+        cb(ctx, -1);
+        return;
     }
+    if ((op = batch_open(w)) == NULL) {
+        cb(ctx, -1);
+        return;
+    }
+    if (op->ncalls == op->callcap) {
+        int cap = op->callcap > 0 ? op->callcap * 2 : 16;
+        bcall *c = realloc(op->calls, (size_t)cap * sizeof(*c));
+        if (c == NULL) {
+            count_error(w, PX_STORE_ERR_UNAVAILABLE);
+            cb(ctx, -1);
+            return;
+        }
+        op->calls = c;
+        op->callcap = cap;
+    }
+    w->now_ms = (long long)(mono_now() * 1000);
+    int nnums = px_redis_batch_record(&w->batch, &w->key, ev, w->target_window, w->technique_window, w->s->ttl,
+                                      refresh_due, w);
+    w->bsid[op->ncalls] = sid;
+    op->calls[op->ncalls++] = (bcall){cb, ctx, st, nnums};
+    w->nrecords++;
 }
 
 static void redis_finish(px_store_worker *w, const char *session_id, double score, int terminate, double now)
 {
     if (!terminate) {
-        finish_score(w, session_id, score);
+        /* Not terminating: the score joins this turn's batch. */
+        batch_make_room(w, session_hash(session_id), w->bop != NULL && w->batch.nfinish >= BATCH_MAX);
+        if (batch_open(w) != NULL)
+            px_redis_batch_score(&w->batch, &w->key, session_id, score);
         return;
     }
-    rop *op = call_begin(w, OP_FINISH);
+    /* What this turn queued before goes first: the wire keeps the order
+     * in which the gateway decided. */
+    batch_seal(w);
+    rop *op = call_begin(w, OP_TERMINATE);
     if (op == NULL)
         return;
     resp_evalsha(op, 1, PX_REDIS_TERMINATE_NARGS);
@@ -829,6 +996,10 @@ static px_store_worker *redis_worker_create(px_store *base, struct st_h2o_evloop
         return NULL;
     }
     w->backoff_ms = BACKOFF_MIN_MS;
+    w->slack_ms = px_redis_refresh_ms(w->s->ttl, w->target_window, w->technique_window);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    w->refresh_seed = px_hash_fnv1a(&ts, sizeof(ts), PX_HASH_FNV_BASIS ^ (uint64_t)(uintptr_t)w);
     atomic_fetch_add(&w->s->nworkers, 1);
     h2o_timeout_init(loop, &w->tick, TICK_MS);
     w->tick_entry.cb = on_tick;
@@ -844,6 +1015,9 @@ static void redis_worker_destroy(px_store_worker *w)
     if (w == NULL)
         return;
     w->destroying = 1;
+    /* A batch not sent yet: its records fail (-1), as pending ones do. */
+    w->state = w->state == ST_READY ? (atomic_fetch_sub(&w->s->nready, 1), ST_DOWN) : w->state;
+    batch_seal(w);
     if (w->ac != NULL) {
         mark_down(w);
         /* Fails whatever is still pending (-1) and runs ev_cleanup. */
@@ -860,8 +1034,10 @@ static void redis_worker_destroy(px_store_worker *w)
         rop *op = w->pool;
         w->pool = op->next;
         px_buf_free(&op->cmd);
+        free(op->calls);
         free(op);
     }
+    px_redis_batch_free(&w->batch);
     px_buf_free(&w->key);
     px_buf_free(&w->script[0]);
     px_buf_free(&w->script[1]);

@@ -243,7 +243,7 @@ void px_resp_key(px_buf *b, px_buf *k, const char *type, const char *tag, const 
     px_resp_bulk(b, k->data != NULL ? k->data : "", k->len);
 }
 
-/* ---- record and finish arguments ---------------------------------------- */
+/* ---- batches ------------------------------------------------------------- */
 
 static int record_ntech(const px_session_event *ev)
 {
@@ -252,44 +252,89 @@ static int record_ntech(const px_session_event *ev)
     return ev->ntechniques < PX_SESSION_MAX_TECHNIQUES ? ev->ntechniques : PX_SESSION_MAX_TECHNIQUES;
 }
 
+/* The engine reports at most PX_MAX_TARGETS (32) per call; the packed
+ * argument has two digits for them. */
+#define RECORD_MAX_TARGETS 99
+
 _Static_assert(PX_SESSION_MAX_ID <= 999, "the session string's org length has 3 digits");
+_Static_assert(PX_SESSION_MAX_TECHNIQUES <= 99, "the packed argument has 2 digits for techniques");
 
-#define RECORD_KEYS 4   /* session, index, user targets, org targets; then techniques */
-#define RECORD_ARGV 3   /* then the targets */
-
-int px_redis_record_nargs(const px_session_event *ev)
+void px_redis_batch_reset(px_redis_batch *b)
 {
-    return 1 + (RECORD_KEYS + record_ntech(ev)) + (RECORD_ARGV + ev->ntargets);
+    px_buf_reset(&b->fkeys);
+    px_buf_reset(&b->scores);
+    px_buf_reset(&b->rkeys);
+    px_buf_reset(&b->rargs);
+    px_buf_reset(&b->mget);
+    b->nfinish = b->nrecords = b->nrkeys = b->nrargs = 0;
 }
 
-/* KEYS: session, sessions index, user targets, org targets, org users per
- * technique...
- * ARGV: 1 now, 2 org, 3 the rest, packed (each argument costs Redis more
- * than a string.sub() does): "(" target window start (ZCOUNT's exclusive
- * bound, 14), "(" technique window start (14), the index expiry to write
- * (13), the next index refresh (13), this call's tactics (2-digit
- * indexes), NUL, session id, NUL, user; then the targets.
- * Every string a command needs comes from here: converting a Lua number
- * costs a printf. */
-void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int ttl, double target_window,
-                          double technique_window)
+void px_redis_batch_free(px_redis_batch *b)
+{
+    px_buf_free(&b->fkeys);
+    px_buf_free(&b->scores);
+    px_buf_free(&b->rkeys);
+    px_buf_free(&b->rargs);
+    px_buf_free(&b->mget);
+    b->nfinish = b->nrecords = b->nrkeys = b->nrargs = 0;
+}
+
+void px_redis_batch_score(px_redis_batch *b, px_buf *k, const char *session_id, double score)
+{
+    px_resp_key(&b->fkeys, k, "s:", session_id, NULL, NULL);
+    long long tenths = llround(score * 10);
+    char s[PX_REDIS_SCORE_W];
+    put_fixed(s, tenths > 9999 ? 9999 : tenths, PX_REDIS_SCORE_W);
+    px_buf_append(&b->scores, s, PX_REDIS_SCORE_W);
+    b->nfinish++;
+}
+
+/* A key of the record, with its refresh flag appended to flags. */
+static void record_key(px_redis_batch *b, px_buf *k, char *flags, int *nflags, const char *type, const char *tag,
+                       const char *mid, const char *name, px_redis_due_fn due, void *due_ctx)
+{
+    px_resp_key(&b->rkeys, k, type, tag, mid, name);
+    b->nrkeys++;
+    if (flags != NULL)
+        flags[(*nflags)++] = due(due_ctx, k->data != NULL ? k->data : "", k->len) ? '1' : '0';
+}
+
+/* The packed argument, 1-based positions as the script reads them:
+ *    1  now (13)                     14  "(" target window start (14)
+ *   28  "(" technique window start   42  the index expiry to write (13)
+ *   55  the next index refresh (13)  68  techniques (2)  70  targets (2)
+ *   72  refresh flags, one per key that has one: session, then (with
+ *       targets) the user's and the org's target sets, then (with an
+ *       org) each technique's set; '1' = refresh
+ *   then this call's tactics (2-digit indexes), NUL, session id, NUL,
+ *   user, NUL, org.
+ * One argument, because each costs Redis more than the string.sub()s
+ * that take it apart; every string a command needs comes from here, as
+ * converting a Lua number costs a printf. */
+int px_redis_batch_record(px_redis_batch *b, px_buf *k, const px_session_event *ev, double target_window,
+                          double technique_window, int ttl, px_redis_due_fn due, void *due_ctx)
 {
     const char *org = ev->org_id != NULL ? ev->org_id : "";
-    int ntech = record_ntech(ev);
-    px_resp_int(b, RECORD_KEYS + ntech);
-    px_resp_key(b, k, "s:", ev->session_id, NULL, NULL);
-    px_resp_key(b, k, "sessions", NULL, NULL, NULL);
-    px_resp_key(b, k, "ut:", org, ":", ev->user_id);
-    px_resp_key(b, k, "og:", org, NULL, NULL);
+    int ntech = record_ntech(ev), ntg = ev->ntargets < RECORD_MAX_TARGETS ? ev->ntargets : RECORD_MAX_TARGETS;
+    if (ntg < 0)
+        ntg = 0;
+    char flags[3 + PX_SESSION_MAX_TECHNIQUES];
+    int nflags = 0;
+    record_key(b, k, flags, &nflags, "s:", ev->session_id, NULL, NULL, due, due_ctx);
+    px_resp_key(&b->mget, k, "s:", ev->session_id, NULL, NULL);
+    if (ntg > 0) {
+        record_key(b, k, flags, &nflags, "ut:", org, ":", ev->user_id, due, due_ctx);
+        record_key(b, k, org[0] != '\0' ? flags : NULL, &nflags, "og:", org, NULL, NULL, due, due_ctx);
+        if (org[0] == '\0')
+            flags[nflags++] = '0';   /* the script never writes an org set without an org */
+    }
     for (int i = 0; i < ntech; i++)
-        px_resp_key(b, k, "ok:", org, ":", ev->techniques[i]);
+        record_key(b, k, flags, &nflags, "ok:", org, ":", ev->techniques[i], due, due_ctx);
+
     long long now = llround(ev->now * 1000), ttl_ms = (long long)ttl * 1000;
-    resp_ms(b, NULL, now);
-    /* The session keeps at most PX_SESSION_MAX_ID bytes of its org, as
-     * st->org does (OL has 3 digits); keys above use all of it. */
-    size_t ol = strlen(org);
-    px_resp_bulk(b, org, ol < PX_SESSION_MAX_ID ? ol : PX_SESSION_MAX_ID);
-    char f[2 * (1 + PX_REDIS_TIME_W) + 2 * PX_REDIS_TIME_W + 2 * PX_TACTIC_COUNT + 1], *p = f;
+    char f[71 + sizeof(flags) + 2 * PX_TACTIC_COUNT + 1], *p = f;
+    put_fixed(p, now, PX_REDIS_TIME_W);
+    p += PX_REDIS_TIME_W;
     *p++ = '(';
     put_fixed(p, now - llround(target_window * 1000), PX_REDIS_TIME_W);
     p += PX_REDIS_TIME_W;
@@ -300,6 +345,12 @@ void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int 
     p += PX_REDIS_TIME_W;
     put_fixed(p, now + ttl_ms / 2, PX_REDIS_TIME_W);
     p += PX_REDIS_TIME_W;
+    put_fixed(p, ntech, 2);
+    p += 2;
+    put_fixed(p, ntg, 2);
+    p += 2;
+    memcpy(p, flags, (size_t)nflags);
+    p += nflags;
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
         if ((ev->tactics >> t) & 1u) {
             *p++ = (char)('0' + t / 10);
@@ -311,32 +362,51 @@ void px_redis_record_args(px_buf *b, px_buf *k, const px_session_event *ev, int 
     px_buf_puts(k, ev->session_id);
     px_buf_putc(k, '\0');
     px_buf_puts(k, ev->user_id);
-    px_resp_bulk(b, k->data, k->len);
-    for (int i = 0; i < ev->ntargets; i++)
-        px_resp_str(b, ev->targets[i]);
+    px_buf_putc(k, '\0');
+    /* The session keeps at most PX_SESSION_MAX_ID bytes of its org, as
+     * st->org does (OL has 3 digits); keys above use all of it. */
+    size_t ol = strlen(org);
+    px_buf_append(k, org, ol < PX_SESSION_MAX_ID ? ol : PX_SESSION_MAX_ID);
+    px_resp_bulk(&b->rargs, k->data, k->len);
+    for (int i = 0; i < ntg; i++)
+        px_resp_str(&b->rargs, ev->targets[i]);
+    b->nrargs += 1 + ntg;
+    b->nrecords++;
+    return 1 + 2 + ntech;
 }
 
-void px_redis_record_get(px_buf *b, px_buf *k, const char *session_id)
+void px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *k, const char *sha, size_t *rest_off,
+                             size_t *split)
 {
-    px_resp_array(b, 2);
-    px_resp_str(b, "GET");
-    px_resp_key(b, k, "s:", session_id, NULL, NULL);
+    int nkeys = 1 + b->nfinish + b->nrkeys;
+    px_resp_array(out, 3 + nkeys + 1 + b->nrargs);
+    px_resp_str(out, "EVALSHA");
+    px_resp_str(out, sha);
+    *rest_off = out->len;
+    px_resp_int(out, nkeys);
+    px_resp_key(out, k, "sessions", NULL, NULL, NULL);
+    px_buf_append(out, b->fkeys.data, b->fkeys.len);
+    px_buf_append(out, b->rkeys.data, b->rkeys.len);
+    px_resp_bulk(out, b->scores.data != NULL ? b->scores.data : "", b->scores.len);
+    px_buf_append(out, b->rargs.data, b->rargs.len);
+    *split = 0;
+    if (b->nrecords == 0)
+        return;
+    *split = out->len;
+    px_resp_array(out, 1 + b->nrecords);
+    px_resp_str(out, "MGET");
+    px_buf_append(out, b->mget.data, b->mget.len);
 }
 
-void px_redis_score_cmds(px_buf *b, px_buf *k, const char *session_id, double score, int ttl, size_t *split)
+long long px_redis_refresh_ms(int ttl, double target_window, double technique_window)
 {
-    px_resp_array(b, 6);
-    px_resp_str(b, "SET");
-    px_resp_key(b, k, "s:", session_id, NULL, NULL);
-    px_resp_bulk(b, "", 0);
-    px_resp_str(b, "NX");
-    px_resp_str(b, "PX");
-    px_resp_int(b, (long long)ttl * 1000);
-    *split = b->len;
-    px_resp_array(b, 3);
-    px_resp_str(b, "APPEND");
-    px_resp_key(b, k, "s:", session_id, NULL, NULL);
-    resp_score(b, score);
+    double shortest = (double)ttl;
+    if (target_window < shortest)
+        shortest = target_window;
+    if (technique_window < shortest)
+        shortest = technique_window;
+    long long ms = llround(shortest * 100);   /* a tenth of the shortest lifetime... */
+    return ms > 1000 ? 1000 : ms < 2 ? 2 : ms; /* ...up to a second */
 }
 
 /* KEYS: session, sessions index.  ARGV: score, index expiry, session id. */
@@ -351,17 +421,6 @@ void px_redis_terminate_args(px_buf *b, px_buf *k, const char *session_id, doubl
 }
 
 /* ---- the record reply ----------------------------------------------------- */
-
-static long long reply_ll(const redisReply *r)
-{
-    if (r == NULL)
-        return 0;
-    if (r->type == REDIS_REPLY_INTEGER)
-        return r->integer;
-    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
-        return strtoll(r->str, NULL, 10);
-    return 0;
-}
 
 /* The number in n digits at p; -1 when one is not a digit. */
 static long long digits(const char *p, int n)
@@ -416,23 +475,25 @@ static int unring(const char *s, size_t base, long long count, int cap, int widt
     return n;
 }
 
-/* EXEC's reply: {the script's, the session string}.  The script's is {}
- * for a terminated session (nothing read or written but the header),
- * otherwise {tactics first seen by this request, user targets, org
- * targets, users per technique...}. */
-int px_redis_parse_record(const redisReply *r, px_session_state *st)
+/* A record's values in the script's reply: tactics first seen by this
+ * request (-1: the session is terminated, nothing was read or written but
+ * its header), user targets, org targets (both 0 without targets), then
+ * the users of each technique. */
+int px_redis_parse_record(const redisReply *session, const redisReply *const *nums, size_t nnums,
+                          px_session_state *st)
 {
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_ARRAY ||
-        r->element[1]->type != REDIS_REPLY_STRING || r->element[1]->len < PX_REDIS_S_FIXED + 1)
+    if (session == NULL || session->type != REDIS_REPLY_STRING || session->len < PX_REDIS_S_FIXED + 1 || nnums < 3)
         return -1;
-    const redisReply *rep = r->element[0];
-    const char *s = r->element[1]->str;
-    size_t len = r->element[1]->len;
+    for (size_t i = 0; i < nnums; i++)
+        if (nums[i] == NULL || nums[i]->type != REDIS_REPLY_INTEGER)
+            return -1;
+    const char *s = session->str;
+    size_t len = session->len;
     long long n = digits(s + PX_REDIS_S_N, 12), g = digits(s + PX_REDIS_S_G, 2), ol = digits(s + PX_REDIS_S_OL, 3),
               c = digits13(s + PX_REDIS_S_C), l = digits(s + PX_REDIS_S_L, 7);
     int terminated = s[PX_REDIS_S_X] == 'T';
     if ((s[PX_REDIS_S_X] != 'A' && !terminated) || n < 0 || g < 0 || c < 0 || ol < 0 ||
-        l < PX_REDIS_S_FIXED + ol + 1 || (size_t)l > len || (!terminated && rep->elements < 3))
+        l < PX_REDIS_S_FIXED + ol + 1 || (size_t)l > len || terminated != (nums[0]->integer < 0))
         return -1;
     memset(st, 0, sizeof(*st));
     st->available = 1;
@@ -459,11 +520,11 @@ int px_redis_parse_record(const redisReply *r, px_session_state *st)
     st->org[ol] = '\0';
     if (terminated)
         return 0;
-    st->new_tactics = (uint32_t)reply_ll(rep->element[0]);
-    st->user_distinct_targets = (int)reply_ll(rep->element[1]);
-    st->org_distinct_targets = (int)reply_ll(rep->element[2]);
-    for (size_t i = 3; i < rep->elements && st->ntechniques < PX_SESSION_MAX_TECHNIQUES; i++) {
-        int v = (int)reply_ll(rep->element[i]);
+    st->new_tactics = (uint32_t)nums[0]->integer;
+    st->user_distinct_targets = (int)nums[1]->integer;
+    st->org_distinct_targets = (int)nums[2]->integer;
+    for (size_t i = 3; i < nnums && st->ntechniques < PX_SESSION_MAX_TECHNIQUES; i++) {
+        int v = (int)nums[i]->integer;
         st->technique_users[st->ntechniques++] = v;
         if (v > st->org_users_same_technique)
             st->org_users_same_technique = v;
@@ -497,118 +558,154 @@ static void lua_rep(px_buf *b, char c, int n)
 
 void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window, double technique_window)
 {
-    long long ttl_ms = (long long)ttl * 1000;
-    /* A new session: its header around `now` (C), then its body: no
-     * tactic, no time, no org, the targets' leading NUL, no score. */
-    px_buf_printf(r, "local NEWH1 = 'A%0*d'\nlocal NEWH2 = '%0*d%07d'\nlocal BODY = '", PX_REDIS_S_C - 1, 0,
+    long long ttl_ms = (long long)ttl * 1000, slack = px_redis_refresh_ms(ttl, target_window, technique_window);
+    /* A new session: its header around `now` (C) and its tactics, then
+     * the rest of its body: no time, no org, the targets' leading NUL, no
+     * score. */
+    px_buf_printf(r, "local NEWH1 = 'A%0*d'\nlocal NEWH2 = '%0*d%07d'\nlocal TACS = '", PX_REDIS_S_C - 1, 0,
                   PX_REDIS_TIME_W, 0, PX_REDIS_S_FIXED + 1);
-    lua_rep(r, '-', PX_REDIS_S_ORG - PX_REDIS_S_TACTICS);
+    lua_rep(r, '-', PX_REDIS_S_TIMES - PX_REDIS_S_TACTICS);
+    px_buf_puts(r, "'\nlocal REST = '");
+    lua_rep(r, '-', PX_REDIS_S_ORG - PX_REDIS_S_TIMES);
     px_buf_puts(r, "\\0'\n");
     px_buf_printf(r,
-                  "local TTL, IDXTTL, TW, KW = '%lld', '%lld', '%lld', '%lld'\n"
-                  "local TAC, TIMES, ORG, ORGS, MAXT, MAXG, MAXS, DROP = %d, %d, %d, '%d', %d, %d, %d, '-%d'\n",
-                  ttl_ms, ttl_ms * 3 / 2, llround(target_window * 1000), llround(technique_window * 1000),
-                  PX_REDIS_S_TACTICS, PX_REDIS_S_TIMES, PX_REDIS_S_ORG, PX_REDIS_S_ORG, PX_SESSION_MAX_TIMES,
-                  PX_SESSION_MAX_TARGETS, PX_SESSION_MAX_SCORES * PX_REDIS_SCORE_W, PX_SESSION_MAX_CORRELATION + 1);
+                  "local TTLS, TTL, IDXTTL, TW, KW = '%lld', '%lld', '%lld', '%lld', '%lld'\n"
+                  "local TAC, TIMES, ORG, ORGS, MAXT, MAXG, MAXS, DROP, HEND = %d, %d, %d, '%d', %d, %d, %d, '-%d', '%d'\n",
+                  ttl_ms + slack, ttl_ms, ttl_ms * 3 / 2, llround(target_window * 1000) + slack,
+                  llround(technique_window * 1000) + slack, PX_REDIS_S_TACTICS, PX_REDIS_S_TIMES, PX_REDIS_S_ORG,
+                  PX_REDIS_S_ORG, PX_SESSION_MAX_TIMES, PX_SESSION_MAX_TARGETS,
+                  PX_SESSION_MAX_SCORES * PX_REDIS_SCORE_W, PX_SESSION_MAX_CORRELATION + 1, PX_REDIS_S_TIMES - 1);
     px_buf_puts(r,
-                "local sub, fmt, call = string.sub, string.format, redis.call\n"
-                "local s, now, org, rare = KEYS[1], ARGV[1], ARGV[2], ARGV[3]\n"
-                "local h = call('GETRANGE', s, '0', '50')\n"
-                "local x = string.byte(h, 1)\n"
-                "if x == 84 then return {} end\n"
-                "if x ~= 65 then\n"
+                "local sub, byte, find, fmt, call = string.sub, string.byte, string.find, string.format, redis.call\n"
+                /* Scores first: their calls came before this batch's. A
+                 * score whose session is gone makes a key of its own (4
+                 * bytes), with a TTL, that no record takes for a session. */
+                "local sc = ARGV[1]\n"
+                "local nf = #sc / 4\n"
+                "for i = 1, nf do\n"
+                "  local k = KEYS[i + 1]\n"
+                "  if call('APPEND', k, sub(sc, i * 4 - 3, i * 4)) == 4 then call('PEXPIRE', k, TTL) end\n"
+                "end\n"
+                "local rep, ki, ai, na = {}, nf + 2, 2, #ARGV\n"
+                "while ai <= na do\n"
+                "  local p, s = ARGV[ai], KEYS[ki]\n"
+                "  local nt, ng = tonumber(sub(p, 68, 69)), tonumber(sub(p, 70, 71))\n"
+                "  local tk = ng > 0 and 2 or 0\n"
+                "  local kt, r = ki + 1 + tk, #rep\n"
+                /* The header and the tactics in one read: a read costs
+                 * more than the 182 bytes it brings. */
+                "  local h = call('GETRANGE', s, '0', HEND)\n"
+                "  local x = byte(h, 1)\n"
+                "  if x == 84 then\n"
+                "    rep[r + 1], rep[r + 2], rep[r + 3] = -1, 0, 0\n"
+                "    for j = 1, nt do rep[r + 3 + j] = 0 end\n"
+                "  else\n"
+                "    local now, refresh = sub(p, 1, 13), byte(p, 72) == 49\n"
+                "    if x ~= 65 then\n"
                 /* No session, or only the score a finish left after it
                  * expired: a new one. */
-                "  h = NEWH1 .. now .. NEWH2\n"
-                "  call('SET', s, h .. BODY, 'PX', TTL)\n"
-                "end\n"
-                /* G, OL and L are read only on the paths that need them. */
-                "local n, ng, ol, L = tonumber(sub(h, 2, 13)) + 1\n"
-                "local nextr, full, fresh, z1 = sub(h, 32, 44), false, 0, 55\n"
-                "if string.byte(rare, 55) ~= 0 then\n"
-                "  z1 = string.find(rare, '\\0', 55, true)\n"
-                "  for j = 55, z1 - 1, 2 do\n"
-                "    local k = tonumber(sub(rare, j, j + 1))\n"
-                "    local p = fmt('%d', TAC + k * 13)\n"
-                "    if call('GETRANGE', s, p, p) == '-' then\n"
-                "      call('SETRANGE', s, p, now)\n"
-                "      fresh = fresh + 2 ^ k\n"
+                "      h = NEWH1 .. now .. NEWH2 .. TACS\n"
+                "      call('SET', s, h .. REST, 'PX', TTLS)\n"
+                "      refresh = false\n"
                 "    end\n"
-                "  end\n"
-                "end\n"
-                "if org ~= '' and sub(h, 16, 18) == '000' then\n"
-                "  call('SETRANGE', s, ORGS, org .. call('GETRANGE', s, ORGS, '-1'))\n"
-                "  ol, L, full = #org, tonumber(sub(h, 45, 51)) + #org, true\n"
-                "end\n"
-                "if #ARGV > 3 then\n"
-                "  ng, ol, L = tonumber(sub(h, 14, 15)), ol or tonumber(sub(h, 16, 18)), L or tonumber(sub(h, 45, 51))\n"
+                /* G, OL and L are read only on the paths that need them. */
+                "    local n, gn, ol, L = tonumber(sub(h, 2, 13)) + 1\n"
+                "    local nextr, full, fresh = sub(h, 32, 44), false, 0\n"
+                "    local tp = 73 + tk + nt\n"
+                "    local z1 = find(p, '\\0', tp, true)\n"
+                "    for j = tp, z1 - 1, 2 do\n"
+                "      local k = tonumber(sub(p, j, j + 1))\n"
+                "      local o = TAC + k * 13\n"
+                "      if byte(h, o + 1) == 45 then\n"
+                "        call('SETRANGE', s, fmt('%d', o), now)\n"
+                "        fresh = fresh + 2 ^ k\n"
+                "      end\n"
+                "    end\n"
+                "    local z2 = find(p, '\\0', z1 + 1, true)\n"
+                "    local z3 = find(p, '\\0', z2 + 1, true)\n"
+                "    local og = z3 < #p\n"
+                "    if og and sub(h, 16, 18) == '000' then\n"
+                "      local org = sub(p, z3 + 1)\n"
+                "      call('SETRANGE', s, ORGS, org .. call('GETRANGE', s, ORGS, '-1'))\n"
+                "      ol, L, full = #org, tonumber(sub(h, 45, 51)) + #org, true\n"
+                "    end\n"
+                "    if ng > 0 then\n"
+                "      gn, ol, L = tonumber(sub(h, 14, 15)), ol or tonumber(sub(h, 16, 18)), L or tonumber(sub(h, 45, 51))\n"
                 /* The targets: from the NUL after the org to the last
                  * NUL before the scores. */
-                "  local seen, add = call('GETRANGE', s, fmt('%d', ORG + ol), fmt('%d', L - 1)), ''\n"
-                "  for j = 4, #ARGV do\n"
-                "    if ng >= MAXG then break end\n"
-                "    local t = ARGV[j] .. '\\0'\n"
-                "    if not string.find(seen, '\\0' .. t, 1, true) then\n"
-                "      seen, add, ng = seen .. t, add .. t, ng + 1\n"
+                "      local seen, add = call('GETRANGE', s, fmt('%d', ORG + ol), fmt('%d', L - 1)), ''\n"
+                "      for j = ai + 1, ai + ng do\n"
+                "        if gn >= MAXG then break end\n"
+                "        local t = ARGV[j] .. '\\0'\n"
+                "        if not find(seen, '\\0' .. t, 1, true) then\n"
+                "          seen, add, gn = seen .. t, add .. t, gn + 1\n"
+                "        end\n"
+                "      end\n"
+                "      if add ~= '' then\n"
+                "        local ls = fmt('%d', L)\n"
+                "        call('SETRANGE', s, ls, add .. call('GETRANGE', s, ls, '-1'))\n"
+                "        L, full = L + #add, true\n"
+                "      end\n"
                 "    end\n"
-                "  end\n"
-                "  if add ~= '' then\n"
-                "    local ls = fmt('%d', L)\n"
-                "    call('SETRANGE', s, ls, add .. call('GETRANGE', s, ls, '-1'))\n"
-                "    L, full = L + #add, true\n"
-                "  end\n"
-                "end\n"
                 /* Index refresh times are fixed-width digit strings:
                  * comparing them as strings compares them as numbers. */
-                "if nextr < now then\n"
-                "  call('ZADD', KEYS[2], sub(rare, 29, 41), sub(rare, z1 + 1, string.find(rare, '\\0', z1 + 1, true) - 1))\n"
-                "  call('PEXPIRE', KEYS[2], IDXTTL)\n"
-                "  nextr, full = sub(rare, 42, 54), true\n"
-                "end\n"
-                "if full then\n"
-                "  ng, ol, L = ng or tonumber(sub(h, 14, 15)), ol or tonumber(sub(h, 16, 18)), L or tonumber(sub(h, 45, 51))\n"
-                "  call('SETRANGE', s, '0', 'A' .. fmt('%012d%02d%03d', n, ng, ol) .. sub(h, 19, 31) .. nextr .."
+                "    if nextr < now then\n"
+                "      call('ZADD', KEYS[1], sub(p, 42, 54), sub(p, z1 + 1, z2 - 1))\n"
+                "      call('PEXPIRE', KEYS[1], IDXTTL)\n"
+                "      nextr, full = sub(p, 55, 67), true\n"
+                "    end\n"
+                "    if full then\n"
+                "      gn, ol, L = gn or tonumber(sub(h, 14, 15)), ol or tonumber(sub(h, 16, 18)), L or tonumber(sub(h, 45, 51))\n"
+                "      call('SETRANGE', s, '0', 'A' .. fmt('%012d%02d%03d', n, gn, ol) .. sub(h, 19, 31) .. nextr .."
                 " fmt('%07d', L))\n"
-                "else\n"
-                "  call('SETRANGE', s, '1', fmt('%012d', n))\n"
-                "end\n"
-                "call('SETRANGE', s, fmt('%d', TIMES + ((n - 1) % MAXT) * 13), now)\n"
+                "    else\n"
+                "      call('SETRANGE', s, '1', fmt('%012d', n))\n"
+                "    end\n"
+                "    call('SETRANGE', s, fmt('%d', TIMES + ((n - 1) % MAXT) * 13), now)\n"
                 /* Now and then, the scores beyond the last 32 go (the
                  * only write that rewrites the string). */
-                "if n % 32 == 0 then L = L or tonumber(sub(h, 45, 51)) end\n"
-                "if n % 32 == 0 and call('STRLEN', s) - L > MAXS then\n"
-                "  call('SET', s, call('GETRANGE', s, '0', fmt('%d', L - 1)) .. call('GETRANGE', s, '-' .. MAXS, '-1'),"
-                " 'PX', TTL)\n"
-                "else\n"
-                "  call('PEXPIRE', s, TTL)\n"
-                "end\n"
-                "local og, tx = org ~= '', sub(rare, 1, 14)\n"
-                "if #ARGV > 3 then\n"
-                "  local z, tlo = {}, sub(rare, 2, 14)\n"
-                "  for j = 4, #ARGV do z[#z + 1] = now; z[#z + 1] = ARGV[j] end\n"
-                "  for j = 3, og and 4 or 3 do\n"
-                "    if call('ZADD', KEYS[j], unpack(z)) > 0 then\n"
-                "      call('ZREMRANGEBYSCORE', KEYS[j], '-inf', tlo)\n"
-                "      call('ZREMRANGEBYRANK', KEYS[j], '0', DROP)\n"
+                "    if n % 32 == 0 then L = L or tonumber(sub(h, 45, 51)) end\n"
+                "    if n % 32 == 0 and call('STRLEN', s) - L > MAXS then\n"
+                "      call('SET', s, call('GETRANGE', s, '0', fmt('%d', L - 1)) .. call('GETRANGE', s, '-' .. MAXS,"
+                " '-1'), 'PX', TTLS)\n"
+                "    elseif refresh then\n"
+                "      call('PEXPIRE', s, TTLS)\n"
                 "    end\n"
-                "    call('PEXPIRE', KEYS[j], TW)\n"
-                "  end\n"
-                "end\n"
-                "local rep = {fresh, call('ZCOUNT', KEYS[3], tx, '+inf'), 0}\n"
-                "if og then\n"
-                "  rep[3] = call('ZCOUNT', KEYS[4], tx, '+inf')\n"
-                "  if #KEYS > 4 then\n"
-                "    local kx, klo = sub(rare, 15, 28), sub(rare, 16, 28)\n"
-                "    local user = sub(rare, string.find(rare, '\\0', z1 + 1, true) + 1)\n"
-                "    for j = 5, #KEYS do\n"
-                "      if call('ZADD', KEYS[j], now, user) > 0 then\n"
-                "        call('ZREMRANGEBYSCORE', KEYS[j], '-inf', klo)\n"
-                "        call('ZREMRANGEBYRANK', KEYS[j], '0', DROP)\n"
+                /* Correlation sets are written, and their counts read
+                 * (only calls with targets use them), only when the call
+                 * has targets; a technique's set always (its member is
+                 * the user). Sets are trimmed only when a member joins. */
+                "    local uc, oc = 0, 0\n"
+                "    if ng > 0 then\n"
+                "      local z, tlo = {}, sub(p, 15, 27)\n"
+                "      for j = ai + 1, ai + ng do z[#z + 1] = now; z[#z + 1] = ARGV[j] end\n"
+                "      for j = 1, og and 2 or 1 do\n"
+                "        local key = KEYS[ki + j]\n"
+                "        if call('ZADD', key, unpack(z)) > 0 then\n"
+                "          call('ZREMRANGEBYSCORE', key, '-inf', tlo)\n"
+                "          call('ZREMRANGEBYRANK', key, '0', DROP)\n"
+                "        end\n"
+                "        if byte(p, 72 + j) == 49 then call('PEXPIRE', key, TW) end\n"
                 "      end\n"
-                "      call('PEXPIRE', KEYS[j], KW)\n"
-                "      rep[j - 1] = call('ZCOUNT', KEYS[j], kx, '+inf')\n"
+                "      local tx = sub(p, 14, 27)\n"
+                "      uc = call('ZCOUNT', KEYS[ki + 1], tx, '+inf')\n"
+                "      if og then oc = call('ZCOUNT', KEYS[ki + 2], tx, '+inf') end\n"
+                "    end\n"
+                "    rep[r + 1], rep[r + 2], rep[r + 3] = fresh, uc, oc\n"
+                "    if nt > 0 then\n"
+                "      local kx, klo, user = sub(p, 28, 41), sub(p, 29, 41), sub(p, z2 + 1, z3 - 1)\n"
+                "      for j = 1, nt do\n"
+                "        local key = KEYS[kt + j - 1]\n"
+                "        if call('ZADD', key, now, user) > 0 then\n"
+                "          call('ZREMRANGEBYSCORE', key, '-inf', klo)\n"
+                "          call('ZREMRANGEBYRANK', key, '0', DROP)\n"
+                "        end\n"
+                "        if byte(p, 72 + tk + j) == 49 then call('PEXPIRE', key, KW) end\n"
+                "        rep[r + 3 + j] = call('ZCOUNT', key, kx, '+inf')\n"
+                "      end\n"
                 "    end\n"
                 "  end\n"
+                "  ki, ai = kt + nt, ai + 1 + ng\n"
                 "end\n"
                 "return rep\n");
     /* terminate: the final score appended, the flag, a fresh TTL (the

@@ -89,30 +89,71 @@ void px_resp_int(px_buf *b, long long v);
  * tag, mid and name may be NULL.  scratch is reused between calls. */
 void px_resp_key(px_buf *b, px_buf *scratch, const char *type, const char *tag, const char *mid, const char *name);
 
-/* A record is a transaction: MULTI, EVALSHA record ..., GET session,
- * EXEC.  px_redis_record_args() writes the script's arguments after the
- * SHA (numkeys, keys, argv; px_redis_record_nargs() RESP elements) and
- * px_redis_record_get() the GET. */
-int  px_redis_record_nargs(const px_session_event *ev);
-void px_redis_record_args(px_buf *b, px_buf *scratch, const px_session_event *ev, int ttl, double target_window,
-                          double technique_window);
-void px_redis_record_get(px_buf *b, px_buf *scratch, const char *session_id);
+/* A batch: the records and final scores one worker collects in one loop
+ * turn, sent as one script call,
+ *     MULTI, EVALSHA batch ..., MGET sessions..., EXEC
+ * or, with no record, the EVALSHA alone.  One script call per turn pays
+ * Redis' per-call costs (EVALSHA's entry, the reply table, the
+ * transaction) once for all the turn's calls, and the gateway reads one
+ * reply instead of eight per call.  A batch holds a session's record at
+ * most once (the MGET shows each session as the script left it); the
+ * caller starts a new batch for a second one.
+ *
+ * KEYS: the sessions index, each score's session, then per record its
+ * session, its user and org target sets (only when it has targets) and
+ * its org's set per technique (only with an org).
+ * ARGV: every score (4 digits each, in KEYS' order), then per record one
+ * packed argument (px_redis_batch_record) and its targets.
+ *
+ * TTL refreshes: a key's TTL is set to its lifetime plus px_redis_refresh_ms
+ * (the slack), and a record refreshes it only when the caller says so
+ * (`due`): at most once per half the slack and key, per worker, instead of
+ * a PEXPIRE per call and key.  Every update is still followed by at least
+ * its full lifetime: the caller's last refresh, at most half the slack
+ * before, added the slack. */
+typedef struct px_redis_batch {
+    px_buf fkeys;      /* RESP: the scores' session keys */
+    px_buf scores;     /* the scores, packed (ARGV[1]) */
+    px_buf rkeys;      /* RESP: the records' keys */
+    px_buf rargs;      /* RESP: the records' arguments */
+    px_buf mget;       /* RESP: the records' session keys again */
+    int    nfinish;    /* scores */
+    int    nrecords;
+    int    nrkeys, nrargs;
+} px_redis_batch;
 
-/* A final score, not terminating: two plain commands, written one after
- * the other into b (the second starts at *split), for the caller to wrap
- * in MULTI ... EXEC:
- *   SET session "" NX PX ttl   only if the session is gone: then the
- *                              score goes to a key that has a TTL and
- *                              that no record takes for a session
- *   APPEND session score       atomic; keeps the key's TTL */
-void px_redis_score_cmds(px_buf *b, px_buf *scratch, const char *session_id, double score, int ttl, size_t *split);
+/* Asked once per key a record would refresh; returns 1 when the record
+ * must refresh it (and the caller counts it refreshed), 0 when a refresh
+ * of this key by the same caller is recent enough. */
+typedef int (*px_redis_due_fn)(void *ctx, const char *key, size_t len);
+
+void px_redis_batch_reset(px_redis_batch *b);
+void px_redis_batch_free(px_redis_batch *b);
+/* Adds a final score (not terminating) for session_id. */
+void px_redis_batch_score(px_redis_batch *b, px_buf *scratch, const char *session_id, double score);
+/* Adds a record; returns the number of values the script answers for it
+ * (px_redis_parse_record's nnums). */
+int  px_redis_batch_record(px_redis_batch *b, px_buf *scratch, const px_session_event *ev, double target_window,
+                           double technique_window, int ttl, px_redis_due_fn due, void *due_ctx);
+/* Writes the batch's commands into out: EVALSHA sha ... (rest_off: where
+ * the arguments after the SHA start, for a NOSCRIPT retry as EVAL), then,
+ * when it has records, MGET (split: where it starts; 0 without). */
+void px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *scratch, const char *sha,
+                             size_t *rest_off, size_t *split);
+
+/* The slack added to every TTL, and twice the longest a caller may wait
+ * between two refreshes of a key it updates (ms). */
+long long px_redis_refresh_ms(int ttl, double target_window, double technique_window);
+
 /* The terminate script's arguments after the SHA. */
 #define PX_REDIS_TERMINATE_NARGS 6
 void px_redis_terminate_args(px_buf *b, px_buf *scratch, const char *session_id, double score, double now, int ttl);
 
-/* Fills st from the record transaction's EXEC reply.  Returns 0, or -1
- * when the reply does not have the expected shape. */
-int px_redis_parse_record(const redisReply *r, px_session_state *st);
+/* Fills st for one record of a batch: session is its element of MGET's
+ * reply, nums its nnums values in the script's reply.  Returns 0, or -1
+ * when they do not have the expected shape. */
+int px_redis_parse_record(const redisReply *session, const redisReply *const *nums, size_t nnums,
+                          px_session_state *st);
 
 /* The Lua source of both scripts.  The session TTL, the index TTL and the
  * correlation windows are constants in their text (arguments cost Redis

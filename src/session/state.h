@@ -46,6 +46,8 @@ typedef struct px_session_state {
      * counted over the store worker's target window, technique users over
      * its technique window (px_store_worker_opts); all are 0 without an org
      * where an org is needed. */
+    /* Both target counts are filled only for a call with targets (0
+     * otherwise): only such calls read them. */
     int      user_distinct_targets;    /* targets touched by this user in any session (same org) */
     int      org_distinct_targets;     /* targets touched by anyone in the org */
     int      org_users_same_technique; /* max over this call's techniques of the users of the org who used it */

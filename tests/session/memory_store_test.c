@@ -116,7 +116,7 @@ Test(memory_store, termination_refuses_without_extending_and_lasts_one_ttl)
 
 Test(memory_store, user_and_org_targets_are_counted_over_the_window)
 {
-    const char *a[] = {"a.example", "b.example"}, *b[] = {"c.example"}, *c[] = {"a.example"};
+    const char *a[] = {"a.example", "b.example"}, *b[] = {"c.example"}, *c[] = {"a.example"}, *d[] = {"d.example"};
     rec("s1", "alice", "acme", T0, 0, a, 2, NULL, 0);
     px_session_state st = rec("s2", "alice", "acme", T0 + 100, 0, b, 1, NULL, 0);
     cr_expect_eq(st.distinct_targets, 1);
@@ -124,11 +124,15 @@ Test(memory_store, user_and_org_targets_are_counted_over_the_window)
     st = rec("s3", "bob", "acme", T0 + 200, 0, c, 1, NULL, 0);
     cr_expect_eq(st.user_distinct_targets, 1);
     cr_expect_eq(st.org_distinct_targets, 3);
+    /* A call without targets gets no counts: nothing reads them. */
+    st = rec("s2", "alice", "acme", T0 + 300, 0, NULL, 0, NULL, 0);
+    cr_expect_eq(st.user_distinct_targets, 0);
+    cr_expect_eq(st.org_distinct_targets, 0);
     /* 650 s later a.example and b.example (seen at T0) are out of the window;
      * a.example was seen again by bob at T0+200. */
-    st = rec("s2", "alice", "acme", T0 + 650, 0, NULL, 0, NULL, 0);
-    cr_expect_eq(st.user_distinct_targets, 1, "c.example only");
-    cr_expect_eq(st.org_distinct_targets, 2, "a.example (bob) and c.example");
+    st = rec("s2", "alice", "acme", T0 + 650, 0, d, 1, NULL, 0);
+    cr_expect_eq(st.user_distinct_targets, 2, "c.example and d.example");
+    cr_expect_eq(st.org_distinct_targets, 3, "a.example (bob), c.example and d.example");
     /* Another org, and no org, are separate. */
     st = rec("s4", "alice", "beta", T0 + 650, 0, c, 1, NULL, 0);
     cr_expect_eq(st.user_distinct_targets, 1);

@@ -344,7 +344,7 @@ Test(redis_store, works_with_an_acl_user_allowed_the_documented_commands_only)
     cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     redisReply *r = px_t_redis_cmd(&redis,
                                    "ACL SETUSER gw on >pw resetkeys ~proxilion:v2:* -@all +auth +select +script "
-                                   "+evalsha +eval +multi +exec +get +set +append +zremrangebyscore +zcard "
+                                   "+evalsha +eval +multi +exec +mget +set +append +zremrangebyscore +zcard "
                                    "+getrange +setrange +strlen +pexpire +zadd +zcount +zremrangebyrank");
     cr_assert(r != NULL && r->type == REDIS_REPLY_STATUS, "ACL SETUSER failed");
     freeReplyObject(r);
@@ -431,7 +431,9 @@ Test(redis_store, every_key_has_a_ttl_and_termination_does_not_extend)
     cr_expect_eq(keys->elements, 5, "session, index, user, org, technique: %zu", keys->elements);
     for (size_t i = 0; i < keys->elements; i++) {
         long long ttl = px_t_redis_num(&redis, "TTL %s", keys->element[i]->str);
-        cr_expect(ttl > 0 && ttl <= 900, "%s has TTL %lld", keys->element[i]->str, ttl);
+        /* The longest lifetime (the technique window) and the refresh
+         * slack (px_redis_refresh_ms: at most a second). */
+        cr_expect(ttl > 0 && ttl <= 900 + 1, "%s has TTL %lld", keys->element[i]->str, ttl);
     }
     freeReplyObject(keys);
     long long before = px_t_redis_num(&redis, "PTTL proxilion:v2:s:{sess}");
@@ -634,6 +636,98 @@ Test(redis_store, concurrent_pipelined_workers_lose_no_update)
                  "fixed-size session: the layout, \"acme\" and the targets' separator (no score)");
 }
 
+/* Calls of the stats line "cmdstat_NAME:calls=N" of INFO commandstats. */
+static long long command_calls(const char *name)
+{
+    redisReply *r = px_t_redis_cmd(&redis, "INFO commandstats");
+    cr_assert(r != NULL && r->type == REDIS_REPLY_STRING);
+    char needle[64];
+    snprintf(needle, sizeof(needle), "cmdstat_%s:calls=", name);
+    const char *p = strstr(r->str, needle);
+    long long n = p != NULL ? atoll(p + strlen(needle)) : 0;
+    freeReplyObject(r);
+    return n;
+}
+
+/* The records and scores of one loop turn go in one script call; a
+ * session's second record of the turn starts the next; each record sees
+ * exactly the state its own turn left, in the order of the calls. */
+Test(redis_store, records_of_one_turn_share_one_script_call)
+{
+    rig g;
+    rig_start(&g);
+    enum { NS = 10, ROUNDS = 3 };
+    px_session_state st[ROUNDS][NS];
+    done d[ROUNDS][NS];
+    memset(d, 0, sizeof(d));
+    long long before = command_calls("evalsha");
+    const char *tg[] = {"10.0.0.1"};
+    for (int r = 0; r < ROUNDS; r++) {
+        /* Scores for round 0's calls: the first seals round 0's batch
+         * (its session's record is in it); all go first in round 1's. */
+        for (int i = 0; i < NS && r == 1; i++) {
+            char sid[16];
+            snprintf(sid, sizeof(sid), "b%d", i);
+            g.s->ops->finish(g.w, sid, 10 + i, 0, wall_now());
+        }
+        for (int i = 0; i < NS; i++) {
+            char sid[16];
+            snprintf(sid, sizeof(sid), "b%d", i);
+            px_session_event ev = {sid, "u", "acme", wall_now(), 0, tg, i % 2, NULL, 0};
+            g.s->ops->record(g.w, &ev, &st[r][i], on_done, &d[r][i]);
+        }
+    }
+    long long end = mono_ms() + 5000;
+    int fired = 0;
+    while (fired < ROUNDS * NS && mono_ms() < end) {
+        h2o_evloop_run(g.loop, 10);
+        fired = 0;
+        for (int r = 0; r < ROUNDS; r++)
+            for (int i = 0; i < NS; i++)
+                fired += d[r][i].fired;
+    }
+    cr_assert_eq(fired, ROUNDS * NS, "every callback runs once");
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < NS; i++) {
+            cr_expect_eq(d[r][i].status, 0, "round %d session %d", r, i);
+            cr_expect_eq(st[r][i].total_requests, (uint64_t)r + 1, "round %d session %d", r, i);
+            cr_expect_eq(st[r][i].is_new, r == 0);
+            cr_expect_eq(st[r][i].nscores, r == 0 ? 0 : 1, "round %d session %d", r, i);
+            cr_expect_eq(st[r][i].user_distinct_targets, i % 2, "round %d session %d", r, i);
+        }
+    cr_expect_float_eq(st[2][7].scores[0], 17, 1e-9);
+    /* One script call per round: the first score, then the third round's
+     * first record, started a new batch. */
+    cr_expect_eq(command_calls("evalsha") - before, ROUNDS);
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
+    rig_close(&g);
+}
+
+/* A key's TTL is refreshed by the calls that update it, at most once per
+ * half the slack (px_redis_refresh_ms): a session lives its TTL after its
+ * last call, not after its first. */
+Test(redis_store, later_calls_keep_a_session_alive)
+{
+    cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
+    rig g;
+    rig_open(&g, redis.url, 2, 1);   /* slack: 200 ms */
+    px_session_event ev = {"keep", "u", NULL, wall_now(), 0, NULL, 0, NULL, 0};
+    px_session_state st;
+    cr_assert_eq(rig_record(&g, &ev, &st), 0);
+    long long first = px_t_redis_num(&redis, "PTTL proxilion:v2:s:{keep}");
+    cr_expect(first > 2000 && first <= 2200, "a new session lives its TTL and the slack: %lld ms", first);
+    for (int i = 0; i < 6; i++) {   /* 2.4 s of calls, past the first one's TTL */
+        usleep(400 * 1000);
+        ev.now = wall_now();
+        cr_assert_eq(rig_record(&g, &ev, &st), 0);
+        long long ttl = px_t_redis_num(&redis, "PTTL proxilion:v2:s:{keep}");
+        cr_expect(ttl > 2000 - 100, "call %d: PTTL %lld ms, not refreshed", i + 2, ttl);
+    }
+    cr_expect_eq(st.total_requests, 7, "the session was never lost");
+    cr_expect_eq(st.is_new, 0);
+    rig_close(&g);
+}
+
 /* A command is a RESP array of bulk strings, as a reply is: hiredis' own
  * reader must see exactly the announced number of elements, and nothing
  * left over (a wrong count desynchronises the whole connection). */
@@ -654,58 +748,126 @@ static void expect_one_command(const px_buf *cmd, size_t want, const char *what)
     redisReaderFree(rd);
 }
 
+/* The due() of commands_are_well_formed: keys asked, in order; refresh
+ * only the technique sets. */
+typedef struct asked {
+    char keys[16][96];
+    int  n;
+} asked;
+
+static int due_techniques(void *ctx, const char *key, size_t len)
+{
+    asked *a = ctx;
+    if (a->n < 16)
+        snprintf(a->keys[a->n++], sizeof(a->keys[0]), "%.*s", (int)len, key);
+    return strstr(a->keys[a->n - 1], ":ok:") != NULL;
+}
+
+/* Checks that [p, p+n) is one command of `want` elements and returns it
+ * parsed (the caller frees it). */
+static redisReply *parse_command(const char *p, size_t n, size_t want, const char *what)
+{
+    px_buf one = PX_BUF_INIT;
+    px_buf_append(&one, p, n);
+    expect_one_command(&one, want, what);
+    redisReader *rd = redisReaderCreate();
+    cr_assert_eq(redisReaderFeed(rd, one.data, one.len), REDIS_OK);
+    void *rep = NULL;
+    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
+    cr_assert_not_null(rep);
+    redisReaderFree(rd);
+    px_buf_free(&one);
+    return rep;
+}
+
 Test(redis_store, commands_are_well_formed)
 {
     const char *tg[] = {"10.0.0.1", "evil.example"}, *tech[] = {"T1046", "T1048", "T1552"};
     px_session_event evs[] = {
         {"s", "u", NULL, 1.8e9, 0, NULL, 0, NULL, 0},
         {"s:{1}", "u%", "o}", 1.8e9, (1u << PX_TACTIC_DISCOVERY) | (1u << PX_TACTIC_IMPACT), tg, 2, tech, 3},
+        {"t", "v", NULL, 1.8e9, 0, tg, 1, tech, 3},   /* no org: no technique set */
     };
+    px_redis_batch b;
+    memset(&b, 0, sizeof(b));
     px_buf cmd = PX_BUF_INIT, key = PX_BUF_INIT;
-    for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
-        int n = px_redis_record_nargs(&evs[i]);
-        px_buf_reset(&cmd);
-        px_buf_printf(&cmd, "*%d\r\n", 2 + n);
-        px_resp_str(&cmd, "EVALSHA");
-        px_resp_str(&cmd, "0123456789012345678901234567890123456789");
-        px_redis_record_args(&cmd, &key, &evs[i], 100, 600, 900);
-        expect_one_command(&cmd, (size_t)(2 + n), "record");
-    }
+    asked a = {.n = 0};
+    px_redis_batch_score(&b, &key, "gone", 91.5);
+    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[0], 600, 900, 100, due_techniques, &a), 3);
+    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[1], 600, 900, 100, due_techniques, &a), 6);
+    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[2], 600, 900, 100, due_techniques, &a), 3);
+    px_redis_batch_score(&b, &key, "s", 100);
+    size_t rest = 0, split = 0;
+    px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split);
+    cr_assert_gt(split, 0, "records need their MGET");
+    /* KEYS (13): the index, 2 scores' sessions; s; s:{1}, its 2 target
+     * sets and 3 technique sets; t and its 2 target sets.  ARGV (7): the
+     * scores, 3 packed arguments, 2 + 1 targets. */
+    redisReply *ev = parse_command(cmd.data, split, 3 + 13 + 7, "EVALSHA");
+    redisReply *mget = parse_command(cmd.data + split, cmd.len - split, 4, "MGET");
+    cr_assert_eq(ev->elements, 3 + 13 + 7);
+    cr_expect_str_eq(ev->element[2]->str, "13");
+    cr_expect_str_eq(ev->element[3]->str, "proxilion:v2:sessions");
+    cr_expect_str_eq(ev->element[4]->str, "proxilion:v2:s:{gone}");
+    cr_expect_str_eq(ev->element[5]->str, "proxilion:v2:s:{s}", "the scores' keys first, in their order");
+    cr_expect_str_eq(ev->element[7]->str, "proxilion:v2:s:{s%3A%7B1%7D}");
+    cr_expect_str_eq(ev->element[8]->str, "proxilion:v2:ut:{o%7D}:u%25");
+    cr_expect_str_eq(ev->element[11]->str, "proxilion:v2:ok:{o%7D}:T1048");
+    cr_expect_str_eq(ev->element[16]->str, "0915" "1000");
+    /* s:{1}'s packed argument: its counts, then the flags of its six
+     * keys, then its tactics. */
+    const redisReply *p1 = ev->element[18];
+    cr_assert_geq(p1->len, 81);
+    cr_expect_eq(memcmp(p1->str + 67, "0302" "000111", 10), 0, "counts and flags: %.10s", p1->str + 67);
+    cr_expect_eq(memcmp(p1->str + 77, "0813", 4), 0, "tactics discovery (8) and impact (13): %.4s", p1->str + 77);
+    cr_expect_str_eq(ev->element[19]->str, "10.0.0.1");
+    /* t: its two target sets without an org; due() is asked for its
+     * session and user set, never for the org set no script writes. */
+    const redisReply *p2 = ev->element[21];
+    cr_expect_eq(memcmp(p2->str + 67, "0001" "000", 7), 0, "t: %.7s", p2->str + 67);
+    cr_expect_eq(a.n, 1 + 6 + 2, "due() asked %d times", a.n);
+    cr_expect_str_eq(a.keys[8], "proxilion:v2:ut:{}:v");
+    cr_expect_str_eq(mget->element[1]->str, "proxilion:v2:s:{s}");
+    cr_expect_str_eq(mget->element[3]->str, "proxilion:v2:s:{t}");
+    cr_expect_eq(rest, strlen("*23\r\n$7\r\nEVALSHA\r\n$40\r\n") + 40 + 2);
+    freeReplyObject(ev);
+    freeReplyObject(mget);
+    /* Scores alone: the EVALSHA, no MGET. */
+    px_redis_batch_reset(&b);
+    px_buf_reset(&cmd);
+    px_redis_batch_score(&b, &key, "s", 10);
+    px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split);
+    cr_expect_eq(split, 0);
+    expect_one_command(&cmd, 3 + 2 + 1, "EVALSHA, scores only");
     px_buf_reset(&cmd);
     px_buf_printf(&cmd, "*%d\r\n", 2 + PX_REDIS_TERMINATE_NARGS);
     px_resp_str(&cmd, "EVALSHA");
     px_resp_str(&cmd, "0123456789012345678901234567890123456789");
     px_redis_terminate_args(&cmd, &key, "s", 91.5, 1.8e9, 100);
     expect_one_command(&cmd, 2 + PX_REDIS_TERMINATE_NARGS, "terminate");
-    px_buf_reset(&cmd);
-    size_t split = 0;
-    px_redis_score_cmds(&cmd, &key, "s:{1}", 91.5, 100, &split);
-    px_buf first = PX_BUF_INIT, second = PX_BUF_INIT;
-    px_buf_append(&first, cmd.data, split);
-    px_buf_append(&second, cmd.data + split, cmd.len - split);
-    expect_one_command(&first, 6, "SET NX PX");
-    expect_one_command(&second, 3, "APPEND");
-    px_buf_free(&first);
-    px_buf_free(&second);
+    px_redis_batch_free(&b);
     px_buf_free(&cmd);
     px_buf_free(&key);
 }
 
-/* Parses a record reply built by hand: the script's reply (RESP text)
- * then the session string s.  Returns px_redis_parse_record's result. */
-static int parse_reply(const char *script_reply, const char *s, size_t len, px_session_state *st)
+/* Parses a record built by hand: the script's values for it (RESP text
+ * of an array) and the session string s.  Returns px_redis_parse_record's
+ * result. */
+static int parse_reply(const char *nums, const char *s, size_t len, px_session_state *st)
 {
     px_buf resp = PX_BUF_INIT;
-    px_buf_puts(&resp, "*2\r\n");
-    px_buf_puts(&resp, script_reply);
+    px_buf_puts(&resp, nums);
     px_resp_bulk(&resp, s, len);
     redisReader *rd = redisReaderCreate();
     cr_assert_eq(redisReaderFeed(rd, resp.data, resp.len), REDIS_OK);
-    void *rep = NULL;
-    cr_assert_eq(redisReaderGetReply(rd, &rep), REDIS_OK);
-    cr_assert_not_null(rep);
-    int rc = px_redis_parse_record(rep, st);
-    freeReplyObject(rep);
+    void *rn = NULL, *rs = NULL;
+    cr_assert_eq(redisReaderGetReply(rd, &rn), REDIS_OK);
+    cr_assert_eq(redisReaderGetReply(rd, &rs), REDIS_OK);
+    cr_assert(rn != NULL && rs != NULL);
+    const redisReply *n = rn;
+    int rc = px_redis_parse_record(rs, (const redisReply *const *)n->element, n->elements, st);
+    freeReplyObject(rn);
+    freeReplyObject(rs);
     redisReaderFree(rd);
     px_buf_free(&resp);
     return rc;
@@ -755,15 +917,21 @@ Test(redis_store, parses_the_session_string)
     cr_expect_eq(st.org_distinct_targets, 9);
     cr_expect_eq(st.ntechniques, 1);
     cr_expect_eq(st.org_users_same_technique, 2);
-    /* Terminated: the script answered {} and the string says T. */
+    /* Terminated: the script answered -1 and the string says T. */
     s[0] = 'T';
-    cr_assert_eq(parse_reply("*0\r\n", s, len, &st), 0);
+    cr_assert_eq(parse_reply("*3\r\n:-1\r\n:0\r\n:0\r\n", s, len, &st), 0);
     cr_expect_eq(st.terminated, 1);
     cr_expect_eq(st.total_requests, 66);
     cr_expect_eq(st.user_distinct_targets, 0);
+    /* The two disagree: a reply out of step with its session. */
+    cr_expect_eq(parse_reply("*3\r\n:4\r\n:0\r\n:0\r\n", s, len, &st), -1);
+    s[0] = 'A';
+    cr_expect_eq(parse_reply("*3\r\n:-1\r\n:0\r\n:0\r\n", s, len, &st), -1);
+    cr_expect_eq(parse_reply("*2\r\n:4\r\n:0\r\n", s, len, &st), -1, "too few values");
+    cr_expect_eq(parse_reply("*3\r\n:4\r\n$1\r\n7\r\n:0\r\n", s, len, &st), -1, "a value not a number");
     /* Not a session (a score left after its session vanished). */
     s[0] = '0';
-    cr_expect_eq(parse_reply("*0\r\n", s, len, &st), -1);
+    cr_expect_eq(parse_reply("*3\r\n:-1\r\n:0\r\n:0\r\n", s, len, &st), -1);
 }
 
 Test(redis_store, url_forms)
