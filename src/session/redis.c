@@ -146,14 +146,15 @@ struct px_store_worker {
     px_redis_batch batch;
     uint64_t       bsid[BATCH_MAX];
 
-    /* When this worker last had each key's TTL refreshed (monotonic ms),
-     * by a hash of the key: 0 = never.  A collision can only delay a
-     * refresh by half the slack (px_redis_refresh_ms), and the seed is
-     * random per worker. */
+    /* When this worker last refreshed a key's TTL or wrote a member
+     * (the call's time, ms), by a hash of what it did (px_redis_seen_fn): 0 =
+     * never.  A collision can only make a key live or a member count up
+     * to half the slack (px_redis_refresh_ms) less, and the seed is random
+     * per worker. */
     struct { uint64_t h; long long at; } refreshed[REFRESH_SLOTS];
     uint64_t  refresh_seed;
     long long slack_ms;
-    long long now_ms;                    /* for the due() callback */
+    long long now_ms;                    /* for recently() */
 
     h2o_timeout_t       tick;
     h2o_timeout_entry_t tick_entry;
@@ -818,26 +819,27 @@ static int submit_tx(px_store_worker *w, rop *op)
 
 /* ---- batches ------------------------------------------------------------ */
 
-/* px_redis_due_fn: refresh a key this record updates when this worker has
- * not had it refreshed within half the slack. */
-static int refresh_due(void *ctx, const char *key, size_t len)
+/* px_redis_seen_fn: did this worker do `h` (refresh a key's TTL, write a
+ * member) within half the slack? */
+static int recently(void *ctx, uint64_t h)
 {
     px_store_worker *w = ctx;
-    uint64_t h = px_hash_fnv1a(key, len, w->refresh_seed) | 1;   /* 0 marks a free slot */
+    h |= 1;   /* 0 marks a free slot */
     size_t i = (size_t)h & (REFRESH_SLOTS - 1), oldest = i;
     for (int p = 0; p < REFRESH_PROBE; p++, i = (i + 1) & (REFRESH_SLOTS - 1)) {
         if (w->refreshed[i].h == h) {
-            if (w->now_ms - w->refreshed[i].at < w->slack_ms / 2)
-                return 0;
+            long long age = w->now_ms - w->refreshed[i].at;
+            if (age >= 0 && age < w->slack_ms / 2)
+                return 1;
             w->refreshed[i].at = w->now_ms;
-            return 1;
+            return 0;
         }
         if (w->refreshed[i].at < w->refreshed[oldest].at)
             oldest = i;
     }
     w->refreshed[oldest].h = h;
     w->refreshed[oldest].at = w->now_ms;
-    return 1;
+    return 0;
 }
 
 /* The batch being filled, started if need be; NULL when none can be
@@ -928,9 +930,11 @@ static void redis_record(px_store_worker *w, const px_session_event *ev, px_sess
         op->calls = c;
         op->callcap = cap;
     }
-    w->now_ms = (long long)(mono_now() * 1000);
+    /* The call's own time, as its writes carry it (a clock set back makes
+     * earlier writes look new, and they are done again). */
+    w->now_ms = llround(ev->now * 1000);
     int nnums = px_redis_batch_record(&w->batch, &w->key, ev, w->target_window, w->technique_window, w->s->ttl,
-                                      refresh_due, w);
+                                      w->refresh_seed, recently, w);
     w->bsid[op->ncalls] = sid;
     op->calls[op->ncalls++] = (bcall){cb, ctx, st, nnums};
     w->nrecords++;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "engine/tactic.h"
 
 /* ---- REDIS_URL ------------------------------------------------------------ */
@@ -289,50 +290,83 @@ void px_redis_batch_score(px_redis_batch *b, px_buf *k, const char *session_id, 
     b->nfinish++;
 }
 
-/* A key of the record, with its refresh flag appended to flags. */
-static void record_key(px_redis_batch *b, px_buf *k, char *flags, int *nflags, const char *type, const char *tag,
-                       const char *mid, const char *name, px_redis_due_fn due, void *due_ctx)
+/* A record's flags, one character per key that has one: the session's
+ * is '1' to refresh its TTL; a target or technique set's is '0' (nothing
+ * to write: the members were written within half the slack), '1' (write)
+ * or '3' (write and refresh the TTL). */
+typedef struct record_flags {
+    char             c[3 + PX_SESSION_MAX_TECHNIQUES];
+    int              n;
+    uint64_t         seed;
+    px_redis_seen_fn seen;
+    void            *ctx;
+} record_flags;
+
+/* The key just written to k->data: is its TTL refresh due? */
+static int refresh_due(const record_flags *f, const px_buf *k)
+{
+    return !f->seen(f->ctx, px_hash_fnv1a(k->data, k->len, f->seed ^ 'r'));
+}
+
+/* Were all `members` written for `scope` within half the slack?  Each
+ * one asked is counted as written now, as the script will write them all
+ * when one is missing. */
+static int all_seen(const record_flags *f, char domain, const px_buf *scope, const char *const *members, int n)
+{
+    uint64_t base = px_hash_fnv1a(scope->data, scope->len, f->seed ^ (uint64_t)domain);
+    int all = 1;
+    for (int i = 0; i < n; i++)
+        all &= f->seen(f->ctx, px_hash_fnv1a(members[i], strlen(members[i]), base));
+    return all;
+}
+
+static void add_key(px_redis_batch *b, px_buf *k, const char *type, const char *tag, const char *mid,
+                    const char *name)
 {
     px_resp_key(&b->rkeys, k, type, tag, mid, name);
     b->nrkeys++;
-    if (flags != NULL)
-        flags[(*nflags)++] = due(due_ctx, k->data != NULL ? k->data : "", k->len) ? '1' : '0';
 }
 
 /* The packed argument, 1-based positions as the script reads them:
  *    1  now (13)                     14  "(" target window start (14)
  *   28  "(" technique window start   42  the index expiry to write (13)
  *   55  the next index refresh (13)  68  techniques (2)  70  targets (2)
- *   72  refresh flags, one per key that has one: session, then (with
- *       targets) the user's and the org's target sets, then (with an
- *       org) each technique's set; '1' = refresh
+ *   72  flags (record_flags): the session's, then (with targets) the
+ *       user's and the org's target sets', then (with an org) each
+ *       technique set's
  *   then this call's tactics (2-digit indexes), NUL, session id, NUL,
  *   user, NUL, org.
- * One argument, because each costs Redis more than the string.sub()s
+ * One argument, because each costs Redis more than the string.byte()s
  * that take it apart; every string a command needs comes from here, as
  * converting a Lua number costs a printf. */
 int px_redis_batch_record(px_redis_batch *b, px_buf *k, const px_session_event *ev, double target_window,
-                          double technique_window, int ttl, px_redis_due_fn due, void *due_ctx)
+                          double technique_window, int ttl, uint64_t seed, px_redis_seen_fn seen, void *seen_ctx)
 {
     const char *org = ev->org_id != NULL ? ev->org_id : "";
     int ntech = record_ntech(ev), ntg = ev->ntargets < RECORD_MAX_TARGETS ? ev->ntargets : RECORD_MAX_TARGETS;
     if (ntg < 0)
         ntg = 0;
-    char flags[3 + PX_SESSION_MAX_TECHNIQUES];
-    int nflags = 0;
-    record_key(b, k, flags, &nflags, "s:", ev->session_id, NULL, NULL, due, due_ctx);
-    px_resp_key(&b->mget, k, "s:", ev->session_id, NULL, NULL);
+    record_flags f = {.n = 0, .seed = seed, .seen = seen, .ctx = seen_ctx};
+    add_key(b, k, "s:", ev->session_id, NULL, NULL);
+    px_resp_bulk(&b->mget, k->data, k->len);
+    f.c[f.n++] = refresh_due(&f, k) ? '1' : '0';
     if (ntg > 0) {
-        record_key(b, k, flags, &nflags, "ut:", org, ":", ev->user_id, due, due_ctx);
-        record_key(b, k, org[0] != '\0' ? flags : NULL, &nflags, "og:", org, NULL, NULL, due, due_ctx);
-        if (org[0] == '\0')
-            flags[nflags++] = '0';   /* the script never writes an org set without an org */
+        /* The targets go to the session too: their scope is the session. */
+        int write = !all_seen(&f, 't', k, ev->targets, ntg);
+        add_key(b, k, "ut:", org, ":", ev->user_id);
+        f.c[f.n++] = !write ? '0' : refresh_due(&f, k) ? '3' : '1';
+        add_key(b, k, "og:", org, NULL, NULL);
+        /* The script never writes an org set without an org. */
+        f.c[f.n++] = !write || org[0] == '\0' ? '0' : refresh_due(&f, k) ? '3' : '1';
     }
-    for (int i = 0; i < ntech; i++)
-        record_key(b, k, flags, &nflags, "ok:", org, ":", ev->techniques[i], due, due_ctx);
+    const char *const user[1] = {ev->user_id};
+    for (int i = 0; i < ntech; i++) {
+        add_key(b, k, "ok:", org, ":", ev->techniques[i]);
+        f.c[f.n++] = all_seen(&f, 'k', k, user, 1) ? '0' : refresh_due(&f, k) ? '3' : '1';
+    }
 
     long long now = llround(ev->now * 1000), ttl_ms = (long long)ttl * 1000;
-    char f[71 + sizeof(flags) + 2 * PX_TACTIC_COUNT + 1], *p = f;
+    char a[71 + sizeof(f.c) + 2 * PX_TACTIC_COUNT + 1], *p = a;
     put_fixed(p, now, PX_REDIS_TIME_W);
     p += PX_REDIS_TIME_W;
     *p++ = '(';
@@ -349,8 +383,8 @@ int px_redis_batch_record(px_redis_batch *b, px_buf *k, const px_session_event *
     p += 2;
     put_fixed(p, ntg, 2);
     p += 2;
-    memcpy(p, flags, (size_t)nflags);
-    p += nflags;
+    memcpy(p, f.c, (size_t)f.n);
+    p += f.n;
     for (int t = 0; t < PX_TACTIC_COUNT; t++)
         if ((ev->tactics >> t) & 1u) {
             *p++ = (char)('0' + t / 10);
@@ -358,7 +392,7 @@ int px_redis_batch_record(px_redis_batch *b, px_buf *k, const px_session_event *
         }
     *p++ = '\0';
     px_buf_reset(k);
-    px_buf_append(k, f, (size_t)(p - f));
+    px_buf_append(k, a, (size_t)(p - a));
     px_buf_puts(k, ev->session_id);
     px_buf_putc(k, '\0');
     px_buf_puts(k, ev->user_id);
@@ -589,7 +623,8 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "local rep, ki, ai, na = {}, nf + 2, 2, #ARGV\n"
                 "while ai <= na do\n"
                 "  local p, s = ARGV[ai], KEYS[ki]\n"
-                "  local nt, ng = tonumber(sub(p, 68, 69)), tonumber(sub(p, 70, 71))\n"
+                "  local n1, n2, g1, g2 = byte(p, 68, 71)\n"
+                "  local nt, ng = n1 * 10 + n2 - 528, g1 * 10 + g2 - 528\n"
                 "  local tk = ng > 0 and 2 or 0\n"
                 "  local kt, r = ki + 1 + tk, #rep\n"
                 /* The header and the tactics in one read: a read costs
@@ -614,7 +649,8 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "    local tp = 73 + tk + nt\n"
                 "    local z1 = find(p, '\\0', tp, true)\n"
                 "    for j = tp, z1 - 1, 2 do\n"
-                "      local k = tonumber(sub(p, j, j + 1))\n"
+                "      local k1, k2 = byte(p, j, j + 1)\n"
+                "      local k = k1 * 10 + k2 - 528\n"
                 "      local o = TAC + k * 13\n"
                 "      if byte(h, o + 1) == 45 then\n"
                 "        call('SETRANGE', s, fmt('%d', o), now)\n"
@@ -629,7 +665,10 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "      call('SETRANGE', s, ORGS, org .. call('GETRANGE', s, ORGS, '-1'))\n"
                 "      ol, L, full = #org, tonumber(sub(h, 45, 51)) + #org, true\n"
                 "    end\n"
-                "    if ng > 0 then\n"
+                /* Targets this worker wrote to the session just before
+                 * (flag '0') are there. */
+                "    local tw = ng > 0 and byte(p, 73) ~= 48\n"
+                "    if tw then\n"
                 "      gn, ol, L = tonumber(sub(h, 14, 15)), ol or tonumber(sub(h, 16, 18)), L or tonumber(sub(h, 45, 51))\n"
                 /* The targets: from the NUL after the org to the last
                  * NUL before the scores. */
@@ -674,18 +713,22 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 /* Correlation sets are written, and their counts read
                  * (only calls with targets use them), only when the call
                  * has targets; a technique's set always (its member is
-                 * the user). Sets are trimmed only when a member joins. */
+                 * the user); either write is skipped when this worker
+                 * made it just before (flag '0').  Sets are trimmed only
+                 * when a member joins. */
                 "    local uc, oc = 0, 0\n"
                 "    if ng > 0 then\n"
-                "      local z, tlo = {}, sub(p, 15, 27)\n"
-                "      for j = ai + 1, ai + ng do z[#z + 1] = now; z[#z + 1] = ARGV[j] end\n"
-                "      for j = 1, og and 2 or 1 do\n"
-                "        local key = KEYS[ki + j]\n"
-                "        if call('ZADD', key, unpack(z)) > 0 then\n"
-                "          call('ZREMRANGEBYSCORE', key, '-inf', tlo)\n"
-                "          call('ZREMRANGEBYRANK', key, '0', DROP)\n"
+                "      if tw then\n"
+                "        local z, tlo = {}, sub(p, 15, 27)\n"
+                "        for j = ai + 1, ai + ng do z[#z + 1] = now; z[#z + 1] = ARGV[j] end\n"
+                "        for j = 1, og and 2 or 1 do\n"
+                "          local key = KEYS[ki + j]\n"
+                "          if call('ZADD', key, unpack(z)) > 0 then\n"
+                "            call('ZREMRANGEBYSCORE', key, '-inf', tlo)\n"
+                "            call('ZREMRANGEBYRANK', key, '0', DROP)\n"
+                "          end\n"
+                "          if byte(p, 72 + j) == 51 then call('PEXPIRE', key, TW) end\n"
                 "        end\n"
-                "        if byte(p, 72 + j) == 49 then call('PEXPIRE', key, TW) end\n"
                 "      end\n"
                 "      local tx = sub(p, 14, 27)\n"
                 "      uc = call('ZCOUNT', KEYS[ki + 1], tx, '+inf')\n"
@@ -695,12 +738,14 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "    if nt > 0 then\n"
                 "      local kx, klo, user = sub(p, 28, 41), sub(p, 29, 41), sub(p, z2 + 1, z3 - 1)\n"
                 "      for j = 1, nt do\n"
-                "        local key = KEYS[kt + j - 1]\n"
-                "        if call('ZADD', key, now, user) > 0 then\n"
-                "          call('ZREMRANGEBYSCORE', key, '-inf', klo)\n"
-                "          call('ZREMRANGEBYRANK', key, '0', DROP)\n"
+                "        local key, fl = KEYS[kt + j - 1], byte(p, 72 + tk + j)\n"
+                "        if fl ~= 48 then\n"
+                "          if call('ZADD', key, now, user) > 0 then\n"
+                "            call('ZREMRANGEBYSCORE', key, '-inf', klo)\n"
+                "            call('ZREMRANGEBYRANK', key, '0', DROP)\n"
+                "          end\n"
+                "          if fl == 51 then call('PEXPIRE', key, KW) end\n"
                 "        end\n"
-                "        if byte(p, 72 + tk + j) == 49 then call('PEXPIRE', key, KW) end\n"
                 "        rep[r + 3 + j] = call('ZCOUNT', key, kx, '+inf')\n"
                 "      end\n"
                 "    end\n"

@@ -54,6 +54,7 @@
 #define PX_SESSION_REDIS_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hiredis/hiredis.h>
 
@@ -105,12 +106,19 @@ void px_resp_key(px_buf *b, px_buf *scratch, const char *type, const char *tag, 
  * ARGV: every score (4 digits each, in KEYS' order), then per record one
  * packed argument (px_redis_batch_record) and its targets.
  *
- * TTL refreshes: a key's TTL is set to its lifetime plus px_redis_refresh_ms
- * (the slack), and a record refreshes it only when the caller says so
- * (`due`): at most once per half the slack and key, per worker, instead of
- * a PEXPIRE per call and key.  Every update is still followed by at least
- * its full lifetime: the caller's last refresh, at most half the slack
- * before, added the slack. */
+ * Writes skipped: a record asks its caller, through `seen`, whether the
+ * same caller did the same thing within half the slack
+ * (px_redis_refresh_ms), and then skips it:
+ *   - refreshing a key's TTL.  A key's TTL is its lifetime plus the slack,
+ *     so every update is still followed by at least its full lifetime (the
+ *     caller's last refresh, at most half the slack before, added the
+ *     slack), without a PEXPIRE per call and key;
+ *   - writing a call's targets (to the session and both target sets) when
+ *     each was written for this session, and a technique's user when it
+ *     was written to that technique's set.  Members only age out of a
+ *     window, so one written that recently is still there, and at most
+ *     half the slack older than a fresh write would have made it.
+ * The counts are read on every record. */
 typedef struct px_redis_batch {
     px_buf fkeys;      /* RESP: the scores' session keys */
     px_buf scores;     /* the scores, packed (ARGV[1]) */
@@ -122,10 +130,10 @@ typedef struct px_redis_batch {
     int    nrkeys, nrargs;
 } px_redis_batch;
 
-/* Asked once per key a record would refresh; returns 1 when the record
- * must refresh it (and the caller counts it refreshed), 0 when a refresh
- * of this key by the same caller is recent enough. */
-typedef int (*px_redis_due_fn)(void *ctx, const char *key, size_t len);
+/* Returns 1 when the caller did what hash h stands for within half the
+ * slack; otherwise counts it done now and returns 0.  Hashes come from
+ * px_hash_fnv1a seeded with the caller's seed. */
+typedef int (*px_redis_seen_fn)(void *ctx, uint64_t h);
 
 void px_redis_batch_reset(px_redis_batch *b);
 void px_redis_batch_free(px_redis_batch *b);
@@ -134,7 +142,7 @@ void px_redis_batch_score(px_redis_batch *b, px_buf *scratch, const char *sessio
 /* Adds a record; returns the number of values the script answers for it
  * (px_redis_parse_record's nnums). */
 int  px_redis_batch_record(px_redis_batch *b, px_buf *scratch, const px_session_event *ev, double target_window,
-                           double technique_window, int ttl, px_redis_due_fn due, void *due_ctx);
+                           double technique_window, int ttl, uint64_t seed, px_redis_seen_fn seen, void *seen_ctx);
 /* Writes the batch's commands into out: EVALSHA sha ... (rest_off: where
  * the arguments after the SHA start, for a NOSCRIPT retry as EVAL), then,
  * when it has records, MGET (split: where it starts; 0 without). */

@@ -309,6 +309,28 @@ Test(redis_store, a_long_session_matches_the_memory_store)
     twin_close(&t);
 }
 
+/* Calls repeating their targets and techniques faster than the refresh
+ * slack: the Redis store skips writes it made just before, and must
+ * still count exactly as the memory store, within and across windows. */
+Test(redis_store, repeated_targets_and_techniques_match_the_memory_store)
+{
+    twin t;
+    twin_open(&t);
+    double base = wall_now();
+    const char *users[] = {"ann", "bob", "cy"}, *tg[] = {"10.0.0.1", "10.0.0.2"}, *tech[] = {"T1046"};
+    for (int i = 0; i < 60; i++) {
+        char sid[16];
+        snprintf(sid, sizeof(sid), "r%d", i % 4);
+        /* 0.1 s apart, then past both windows (600 s, 900 s), then back
+         * to short steps */
+        double dt = i < 40 ? i * 0.1 : 1000 + (i - 40) * 0.2;
+        px_session_event ev = {sid, users[i % 3], "acme", base + dt, 0, tg, 1 + (i % 5 == 0), tech, 1};
+        px_session_state a;
+        twin_record(&t, &ev, &a, i);
+    }
+    twin_close(&t);
+}
+
 /* A score whose session vanished (expired, evicted) goes to a key of its
  * own, with a TTL, that the next call does not take for a session. */
 Test(redis_store, a_score_for_a_vanished_session_is_no_session)
@@ -748,19 +770,31 @@ static void expect_one_command(const px_buf *cmd, size_t want, const char *what)
     redisReaderFree(rd);
 }
 
-/* The due() of commands_are_well_formed: keys asked, in order; refresh
- * only the technique sets. */
+/* The seen() of commands_are_well_formed: what it was asked is recent
+ * from then on (asked counts the questions). */
 typedef struct asked {
-    char keys[16][96];
-    int  n;
+    uint64_t h[64];
+    int      n;
 } asked;
 
-static int due_techniques(void *ctx, const char *key, size_t len)
+static int seen_before(void *ctx, uint64_t h)
 {
     asked *a = ctx;
-    if (a->n < 16)
-        snprintf(a->keys[a->n++], sizeof(a->keys[0]), "%.*s", (int)len, key);
-    return strstr(a->keys[a->n - 1], ":ok:") != NULL;
+    for (int i = 0; i < a->n; i++)
+        if (a->h[i] == h)
+            return 1;
+    cr_assert_lt(a->n, 64);
+    a->h[a->n++] = h;
+    return 0;
+}
+
+/* The flags in a record's packed argument (after its two counts). */
+static void expect_flags(const redisReply *packed, const char *want, const char *what)
+{
+    size_t n = strlen(want);
+    cr_assert_geq(packed->len, 71 + n);
+    cr_expect_eq(memcmp(packed->str + 71, want, n), 0, "%s: flags %.*s, want %s", what, (int)n, packed->str + 71,
+                 want);
 }
 
 /* Checks that [p, p+n) is one command of `want` elements and returns it
@@ -793,9 +827,9 @@ Test(redis_store, commands_are_well_formed)
     px_buf cmd = PX_BUF_INIT, key = PX_BUF_INIT;
     asked a = {.n = 0};
     px_redis_batch_score(&b, &key, "gone", 91.5);
-    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[0], 600, 900, 100, due_techniques, &a), 3);
-    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[1], 600, 900, 100, due_techniques, &a), 6);
-    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[2], 600, 900, 100, due_techniques, &a), 3);
+    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[0], 600, 900, 100, 7, seen_before, &a), 3);
+    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[1], 600, 900, 100, 7, seen_before, &a), 6);
+    cr_expect_eq(px_redis_batch_record(&b, &key, &evs[2], 600, 900, 100, 7, seen_before, &a), 3);
     px_redis_batch_score(&b, &key, "s", 100);
     size_t rest = 0, split = 0;
     px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split);
@@ -814,24 +848,43 @@ Test(redis_store, commands_are_well_formed)
     cr_expect_str_eq(ev->element[8]->str, "proxilion:v2:ut:{o%7D}:u%25");
     cr_expect_str_eq(ev->element[11]->str, "proxilion:v2:ok:{o%7D}:T1048");
     cr_expect_str_eq(ev->element[16]->str, "0915" "1000");
-    /* s:{1}'s packed argument: its counts, then the flags of its six
-     * keys, then its tactics. */
+    /* s:{1}'s packed argument: its counts, the flags of its six keys
+     * (nothing done before: refresh the session, write and refresh the
+     * rest), then its tactics. */
     const redisReply *p1 = ev->element[18];
-    cr_assert_geq(p1->len, 81);
-    cr_expect_eq(memcmp(p1->str + 67, "0302" "000111", 10), 0, "counts and flags: %.10s", p1->str + 67);
+    cr_expect_eq(memcmp(p1->str + 67, "0302", 4), 0, "counts: %.4s", p1->str + 67);
+    expect_flags(p1, "1" "33" "333", "first record");
     cr_expect_eq(memcmp(p1->str + 77, "0813", 4), 0, "tactics discovery (8) and impact (13): %.4s", p1->str + 77);
     cr_expect_str_eq(ev->element[19]->str, "10.0.0.1");
-    /* t: its two target sets without an org; due() is asked for its
-     * session and user set, never for the org set no script writes. */
+    /* t: its two target sets without an org; the org set, which no
+     * script writes then, never asks. */
     const redisReply *p2 = ev->element[21];
-    cr_expect_eq(memcmp(p2->str + 67, "0001" "000", 7), 0, "t: %.7s", p2->str + 67);
-    cr_expect_eq(a.n, 1 + 6 + 2, "due() asked %d times", a.n);
-    cr_expect_str_eq(a.keys[8], "proxilion:v2:ut:{}:v");
+    cr_expect_eq(memcmp(p2->str + 67, "0001", 4), 0, "t: %.4s", p2->str + 67);
+    expect_flags(p2, "1" "30", "no org");
+    /* 3 sessions; s:{1}: 2 targets, 2 sets, 3 members, 3 sets; t: 1
+     * target, 1 set. */
+    cr_expect_eq(a.n, 3 + (2 + 2 + 3 + 3) + (1 + 1), "seen() asked %d times", a.n);
     cr_expect_str_eq(mget->element[1]->str, "proxilion:v2:s:{s}");
     cr_expect_str_eq(mget->element[3]->str, "proxilion:v2:s:{t}");
     cr_expect_eq(rest, strlen("*23\r\n$7\r\nEVALSHA\r\n$40\r\n") + 40 + 2);
     freeReplyObject(ev);
     freeReplyObject(mget);
+    /* The same call again: nothing to write or refresh but its session
+     * and counts; then with a new target: the targets (only) again. */
+    const char *tg3[] = {"10.0.0.1", "evil.example", "new.example"};
+    for (int round = 0; round < 2; round++) {
+        px_redis_batch_reset(&b);
+        px_buf_reset(&cmd);
+        if (round == 1) {
+            evs[1].targets = tg3;
+            evs[1].ntargets = 3;
+        }
+        cr_expect_eq(px_redis_batch_record(&b, &key, &evs[1], 600, 900, 100, 7, seen_before, &a), 6);
+        px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split);
+        ev = parse_command(cmd.data, split, 3 + 7 + 2 + evs[1].ntargets, "EVALSHA again");
+        expect_flags(ev->element[11], round == 0 ? "0" "00" "000" : "0" "11" "000", round == 0 ? "again" : "new target");
+        freeReplyObject(ev);
+    }
     /* Scores alone: the EVALSHA, no MGET. */
     px_redis_batch_reset(&b);
     px_buf_reset(&cmd);
