@@ -9,8 +9,9 @@
 # to each in turn: nginx, the gateway on the memory store, the gateway on
 # Redis.  Prints req/s, p50/p99 and the ratios gateway/nginx; the target is
 # Redis >= 0.40 of nginx.  Afterwards it checks from the gateway's own
-# metrics that the Redis run really went through Redis (every call timed,
-# no store error), so a disconnected store cannot pass for a fast one.
+# metrics that the Redis run really went through Redis (every call's record
+# timed, no store error), so a disconnected store cannot pass for a fast
+# one.
 # Bounded: 3 x SECS of load plus start-up, about 35 s by default (< 60 s).
 #
 # usage: bench/redis_vs_nginx.sh [seconds]      (PX_GATEWAY_BIN, default build/proxilion-gateway)
@@ -101,9 +102,9 @@ rtt_n, rtt_sum, errors, analyzed = map(float, a[12:16])
 keys = a[16]
 for name, r in (("nginx return 200", ng), ("gateway, memory", mem), ("gateway, redis", red)):
     print(f"  {name:18s} {r[0]:10.0f} req/s   p50 {r[1]:7.3f} ms   p99 {r[2]:7.3f} ms   ({r[3]:.0f} requests)")
-print(f"  redis store: {analyzed:.0f} calls analysed, {rtt_n:.0f} store round trips "
-      f"(record + finish), mean {1e3 * rtt_sum / max(rtt_n, 1):.3f} ms, {errors:.0f} store errors, {keys} keys in redis")
-ok = errors == 0 and rtt_n >= 2 * analyzed * 0.99
+print(f"  redis store: {analyzed:.0f} calls analysed, {rtt_n:.0f} records timed "
+      f"(mean round trip {1e3 * rtt_sum / max(rtt_n, 1):.3f} ms), {errors:.0f} store errors, {keys} keys in redis")
+ok = errors == 0 and rtt_n >= analyzed * 0.99
 print(f"  ratio gateway/nginx: memory {mem[0] / ng[0]:.3f}   redis {red[0] / ng[0]:.3f} (want >= 0.40)"
       + ("" if ok else "   ** the redis run did not go through redis cleanly **"))
 sys.exit(0 if ok else 1)

@@ -147,17 +147,11 @@ void px_log_field_double(px_buf *b, const char *key, double val)
     px_buf_put_decimal1(b, val);
 }
 
-void px_log_end(px_buf *b)
+/* One write per line, or per batch of whole held lines: atomic for pipes
+ * up to PIPE_BUF and in practice for terminals and files, so lines from
+ * workers do not interleave. */
+static void write_all(const char *p, size_t left)
 {
-    if (b == NULL)
-        return;
-    px_buf_puts(b, is_json() ? "}\n" : "\n");
-    if (b->oom)
-        return;
-    /* One write per line: atomic for pipes up to PIPE_BUF and in practice
-     * for terminals and files, so lines from workers do not interleave. */
-    const char *p = b->data;
-    size_t left = b->len;
     while (left > 0) {
         ssize_t w = write(STDERR_FILENO, p, left);
         if (w <= 0)
@@ -165,6 +159,49 @@ void px_log_end(px_buf *b)
         p += w;
         left -= (size_t)w;
     }
+}
+
+/* Lines a thread in hold mode has not written yet, at most HOLD_MAX bytes
+ * (PIPE_BUF on Linux). */
+#define HOLD_MAX 4096
+static _Thread_local px_buf t_held = PX_BUF_INIT;
+static _Thread_local int    t_hold;
+
+void px_log_hold(int on)
+{
+    if (!on) {
+        px_log_flush();
+        px_buf_free(&t_held);
+    }
+    t_hold = on;
+}
+
+void px_log_flush(void)
+{
+    /* An append that ran out of memory left what was held intact. */
+    if (t_held.len > 0)
+        write_all(t_held.data, t_held.len);
+    px_buf_reset(&t_held);
+    t_held.oom = 0;
+}
+
+void px_log_end(px_buf *b)
+{
+    if (b == NULL)
+        return;
+    px_buf_puts(b, is_json() ? "}\n" : "\n");
+    if (b->oom)
+        return;
+    if (t_hold && b->len <= HOLD_MAX) {
+        if (t_held.len + b->len > HOLD_MAX)
+            px_log_flush();
+        px_buf_append(&t_held, b->data, b->len);
+        if (!t_held.oom)
+            return;
+        /* No memory to hold it: what is held, then this line, now. */
+        px_log_flush();
+    }
+    write_all(b->data, b->len);
 }
 
 void px_log(px_log_level level, const char *fmt, ...)

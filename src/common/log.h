@@ -2,7 +2,8 @@
  *
  * One line per event, either JSON (default, for log shippers) or a compact
  * text form for people.  Lines are built in a thread-local buffer and written
- * with one write(2), so lines from several workers never interleave.
+ * with one write(2) (or held and written a loop turn's worth at once, see
+ * px_log_hold), so lines from several workers never interleave.
  * Request bodies are never logged at info level (they carry secrets). */
 #ifndef PX_COMMON_LOG_H
 #define PX_COMMON_LOG_H
@@ -35,6 +36,14 @@ void px_log_field_strn(px_buf *line, const char *key, const char *val, size_t n)
 void px_log_field_int(px_buf *line, const char *key, long long val);
 void px_log_field_double(px_buf *line, const char *key, double val);
 void px_log_end(px_buf *line);
+
+/* Hold mode, per thread: lines wait in the thread's buffer and
+ * px_log_flush() writes them together (whole lines, at most 4096 bytes a
+ * write, so still atomic on a pipe).  The HTTP workers hold and flush
+ * once per event-loop turn: one write(2) for a turn's decision lines
+ * instead of one per request.  px_log_hold(0) flushes. */
+void px_log_hold(int on);
+void px_log_flush(void);
 
 /* Convenience: a message with printf-style formatting and no extra fields. */
 void px_log(px_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

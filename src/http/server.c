@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/log.h"
 
 /* In-flight requests get this long to finish after a stop request. */
 #define DRAIN_DEADLINE_MS 10000
@@ -445,8 +446,13 @@ static void *worker_main(void *arg)
         w->fd = -1; /* owned by the socket now */
         w->listener->data = w;
         h2o_socket_read_start(w->listener, on_accept);
-        while (!atomic_load(&s->stopping))
+        /* A turn's log lines go out in one write after the turn (its
+         * responses went out inside it). */
+        px_log_hold(1);
+        while (!atomic_load(&s->stopping)) {
             h2o_evloop_run(w->ctx.loop, LOOP_TICK_MS);
+            px_log_flush();
+        }
         /* Stop accepting; finish what is in flight, then leave. */
         h2o_socket_read_stop(w->listener);
         h2o_socket_close(w->listener);
@@ -464,6 +470,7 @@ static void *worker_main(void *arg)
     }
     if (s->o.worker_fini != NULL)
         s->o.worker_fini(w, s->o.app);
+    px_log_hold(0);
     if (h2o_timeout_is_linked(&w->flush_entry))
         h2o_timeout_unlink(&w->flush_entry);
     free(w->deferred);
