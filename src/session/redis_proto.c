@@ -409,6 +409,13 @@ int px_redis_batch_record(px_redis_batch *b, px_buf *k, const px_session_event *
     return 1 + 2 + ntech;
 }
 
+/* An empty px_buf has no data at all (memcpy must not see NULL). */
+static void append_buf(px_buf *out, const px_buf *b)
+{
+    if (b->len > 0)
+        px_buf_append(out, b->data, b->len);
+}
+
 void px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *k, const char *sha, size_t *rest_off,
                              size_t *split)
 {
@@ -419,17 +426,17 @@ void px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *k, co
     *rest_off = out->len;
     px_resp_int(out, nkeys);
     px_resp_key(out, k, "sessions", NULL, NULL, NULL);
-    px_buf_append(out, b->fkeys.data, b->fkeys.len);
-    px_buf_append(out, b->rkeys.data, b->rkeys.len);
+    append_buf(out, &b->fkeys);
+    append_buf(out, &b->rkeys);
     px_resp_bulk(out, b->scores.data != NULL ? b->scores.data : "", b->scores.len);
-    px_buf_append(out, b->rargs.data, b->rargs.len);
+    append_buf(out, &b->rargs);
     *split = 0;
     if (b->nrecords == 0)
         return;
     *split = out->len;
     px_resp_array(out, 1 + b->nrecords);
     px_resp_str(out, "MGET");
-    px_buf_append(out, b->mget.data, b->mget.len);
+    append_buf(out, &b->mget);
 }
 
 long long px_redis_refresh_ms(int ttl, double target_window, double technique_window)

@@ -16,13 +16,13 @@
  * The session is one string, written in place: a Redis script pays for
  * every redis.call(), for every argument and for every byte of every
  * string that enters Lua (Redis' Lua hashes whole strings to intern them),
- * so the record script reads only the 51-byte header (GETRANGE), writes
- * only what changes (SETRANGE) and never sees the rest; the gateway gets
- * the whole string from a plain GET queued right after the script in the
+ * so the record script reads only the header and the tactics (GETRANGE),
+ * writes only what changes (SETRANGE) and never sees the rest; the gateway
+ * gets the whole string from an MGET queued right after the script in the
  * same MULTI ... EXEC, and parses the fixed-width fields itself.  Final
- * scores are appended at the end by plain commands (MULTI, SET NX PX,
- * APPEND, EXEC: no script at all); a record keeps the last 32.  Measured
- * costs: docs/sessions.md.  Layout, byte offsets below, numbers
+ * scores are appended at the end (APPEND, by the next batch's script); a
+ * record keeps the last 32.  Measured costs: docs/sessions.md.  Layout,
+ * byte offsets below, numbers
  * fixed-width decimal, times unix milliseconds in 13 digits (valid until
  * 2286):
  *
