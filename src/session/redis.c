@@ -30,10 +30,11 @@
  * command exactly once (NULL reply), which fails its caller with -1; the
  * cleanup hook then closes the H2O socket and schedules the reconnect.
  *
- * Over 800 lines: the connection's state machine, its event-loop adapter
- * and the operations share one struct and its invariants (what is
- * pending, what a drop fails), which read best in one place; what goes on
- * the wire lives apart, in redis_proto.c. */
+ * Over 800 lines: the connection's state machine, its event-loop adapter,
+ * the batch being filled and the operations share one struct and its
+ * invariants (what is pending, what a drop fails, when a batch must be
+ * sealed), which read best in one place; what goes on the wire lives
+ * apart, in redis_proto.c. */
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>

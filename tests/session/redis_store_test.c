@@ -2,7 +2,8 @@
  * against a real redis-server: the same semantics as the memory store
  * (compared call by call), TTLs, script-cache loss, authentication
  * errors, timeouts, fail-fast while down, and exact counting from
- * concurrent workers. */
+ * concurrent workers, batches.  Over 800 lines: one rig and one
+ * redis-server per test, shared by every group of checks here. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
