@@ -611,13 +611,22 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
     px_buf_puts(r, "\\0'\n");
     px_buf_printf(r,
                   "local TTLS, TTL, IDXTTL, TW, KW = '%lld', '%lld', '%lld', '%lld', '%lld'\n"
-                  "local TAC, TIMES, ORG, ORGS, MAXT, MAXG, MAXS, DROP, HEND = %d, %d, %d, '%d', %d, %d, %d, '-%d', '%d'\n",
+                  "local TAC, TIMES, ORG, ORGS, MAXT, MAXG, MAXS, DROP, HEND, HLEN = %d, %d, %d, '%d', %d, %d, %d, '-%d', '%d', %d\n",
                   ttl_ms + slack, ttl_ms, ttl_ms * 3 / 2, llround(target_window * 1000) + slack,
                   llround(technique_window * 1000) + slack, PX_REDIS_S_TACTICS, PX_REDIS_S_TIMES, PX_REDIS_S_ORG,
                   PX_REDIS_S_ORG, PX_SESSION_MAX_TIMES, PX_SESSION_MAX_TARGETS,
-                  PX_SESSION_MAX_SCORES * PX_REDIS_SCORE_W, PX_SESSION_MAX_CORRELATION + 1, PX_REDIS_S_TIMES - 1);
+                  PX_SESSION_MAX_SCORES * PX_REDIS_SCORE_W, PX_SESSION_MAX_CORRELATION + 1, PX_REDIS_S_TIMES - 1,
+                  PX_REDIS_S_TIMES);
     px_buf_puts(r,
-                "local sub, byte, find, fmt, call = string.sub, string.byte, string.find, string.format, redis.call\n"
+                "local sub, byte, find, fmt, call, pcall = string.sub, string.byte, string.find, string.format, redis.call,"
+                " redis.pcall\n"
+                /* One batch carries many sessions: a session key that is
+                 * not ours (another type, a foreign string) must not fail
+                 * the others.  Such a key is taken for no session and
+                 * overwritten; a mangled header reads as 0s, and the
+                 * gateway refuses the string it gets back (that call
+                 * only). */
+                "local function num(h, a, b) return tonumber(sub(h, a, b)) or 0 end\n"
                 /* Scores first: their calls came before this batch's. A
                  * score whose session is gone makes a key of its own (4
                  * bytes), with a TTL, that no record takes for a session. */
@@ -625,7 +634,7 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "local nf = #sc / 4\n"
                 "for i = 1, nf do\n"
                 "  local k = KEYS[i + 1]\n"
-                "  if call('APPEND', k, sub(sc, i * 4 - 3, i * 4)) == 4 then call('PEXPIRE', k, TTL) end\n"
+                "  if pcall('APPEND', k, sub(sc, i * 4 - 3, i * 4)) == 4 then call('PEXPIRE', k, TTL) end\n"
                 "end\n"
                 "local rep, ki, ai, na = {}, nf + 2, 2, #ARGV\n"
                 "while ai <= na do\n"
@@ -636,22 +645,26 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "  local kt, r = ki + 1 + tk, #rep\n"
                 /* The header and the tactics in one read: a read costs
                  * more than the 182 bytes it brings. */
-                "  local h = call('GETRANGE', s, '0', HEND)\n"
+                "  local h = pcall('GETRANGE', s, '0', HEND)\n"
+                "  if type(h) ~= 'string' then h = '' end\n"
                 "  local x = byte(h, 1)\n"
                 "  if x == 84 then\n"
                 "    rep[r + 1], rep[r + 2], rep[r + 3] = -1, 0, 0\n"
                 "    for j = 1, nt do rep[r + 3 + j] = 0 end\n"
                 "  else\n"
                 "    local now, refresh = sub(p, 1, 13), byte(p, 72) == 49\n"
-                "    if x ~= 65 then\n"
-                /* No session, or only the score a finish left after it
-                 * expired: a new one. */
+                /* A session has recorded at least one call. */
+                "    local n, gn, ol, L = x == 65 and #h == HLEN and num(h, 2, 13) or 0\n"
+                "    if n == 0 then\n"
+                /* No session, only the score a finish left after it
+                 * expired, or a string that is no session of ours: a new
+                 * one. */
                 "      h = NEWH1 .. now .. NEWH2 .. TACS\n"
                 "      call('SET', s, h .. REST, 'PX', TTLS)\n"
                 "      refresh = false\n"
                 "    end\n"
                 /* G, OL and L are read only on the paths that need them. */
-                "    local n, gn, ol, L = tonumber(sub(h, 2, 13)) + 1\n"
+                "    n = n + 1\n"
                 "    local nextr, full, fresh = sub(h, 32, 44), false, 0\n"
                 "    local tp = 73 + tk + nt\n"
                 "    local z1 = find(p, '\\0', tp, true)\n"
@@ -670,13 +683,13 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "    if og and sub(h, 16, 18) == '000' then\n"
                 "      local org = sub(p, z3 + 1)\n"
                 "      call('SETRANGE', s, ORGS, org .. call('GETRANGE', s, ORGS, '-1'))\n"
-                "      ol, L, full = #org, tonumber(sub(h, 45, 51)) + #org, true\n"
+                "      ol, L, full = #org, num(h, 45, 51) + #org, true\n"
                 "    end\n"
                 /* Targets this worker wrote to the session just before
                  * (flag '0') are there. */
                 "    local tw = ng > 0 and byte(p, 73) ~= 48\n"
                 "    if tw then\n"
-                "      gn, ol, L = tonumber(sub(h, 14, 15)), ol or tonumber(sub(h, 16, 18)), L or tonumber(sub(h, 45, 51))\n"
+                "      gn, ol, L = num(h, 14, 15), ol or num(h, 16, 18), L or num(h, 45, 51)\n"
                 /* The targets: from the NUL after the org to the last
                  * NUL before the scores. */
                 "      local seen, add = call('GETRANGE', s, fmt('%d', ORG + ol), fmt('%d', L - 1)), ''\n"
@@ -701,7 +714,7 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "      nextr, full = sub(p, 55, 67), true\n"
                 "    end\n"
                 "    if full then\n"
-                "      gn, ol, L = gn or tonumber(sub(h, 14, 15)), ol or tonumber(sub(h, 16, 18)), L or tonumber(sub(h, 45, 51))\n"
+                "      gn, ol, L = gn or num(h, 14, 15), ol or num(h, 16, 18), L or num(h, 45, 51)\n"
                 "      call('SETRANGE', s, '0', 'A' .. fmt('%012d%02d%03d', n, gn, ol) .. sub(h, 19, 31) .. nextr .."
                 " fmt('%07d', L))\n"
                 "    else\n"
@@ -710,7 +723,7 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "    call('SETRANGE', s, fmt('%d', TIMES + ((n - 1) % MAXT) * 13), now)\n"
                 /* Now and then, the scores beyond the last 32 go (the
                  * only write that rewrites the string). */
-                "    if n % 32 == 0 then L = L or tonumber(sub(h, 45, 51)) end\n"
+                "    if n % 32 == 0 then L = L or num(h, 45, 51) end\n"
                 "    if n % 32 == 0 and call('STRLEN', s) - L > MAXS then\n"
                 "      call('SET', s, call('GETRANGE', s, '0', fmt('%d', L - 1)) .. call('GETRANGE', s, '-' .. MAXS,"
                 " '-1'), 'PX', TTLS)\n"

@@ -726,6 +726,60 @@ Test(redis_store, records_of_one_turn_share_one_script_call)
     rig_close(&g);
 }
 
+/* One batch carries many sessions, so a session key that is not ours
+ * must not fail the others: a foreign string, a mangled header, another
+ * type, a score for a key of another type.  The calls on them start new
+ * sessions; the batch's other calls are not disturbed. */
+Test(redis_store, keys_that_are_no_session_of_ours_fail_no_other_call)
+{
+    rig g;
+    rig_start(&g);
+    char mangled[1200];
+    memset(mangled, '-', sizeof(mangled) - 1);
+    mangled[sizeof(mangled) - 1] = '\0';
+    memcpy(mangled, "Azz", 3);
+    redisReply *r[] = {
+        px_t_redis_cmd(&redis, "SET proxilion:v2:s:{short} A000000000005"),   /* a count, no more */
+        px_t_redis_cmd(&redis, "SET proxilion:v2:s:{mangled} %s", mangled),
+        px_t_redis_cmd(&redis, "HSET proxilion:v2:s:{hash} f v"),
+        px_t_redis_cmd(&redis, "RPUSH proxilion:v2:s:{list} x"),
+    };
+    for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+        cr_assert(r[i] != NULL && r[i]->type != REDIS_REPLY_ERROR);
+        freeReplyObject(r[i]);
+    }
+    const char *sids[] = {"ok1", "short", "mangled", "hash", "ok2"};
+    enum { N = sizeof(sids) / sizeof(sids[0]) };
+    px_session_state st[N];
+    done d[N];
+    memset(d, 0, sizeof(d));
+    long long before = command_calls("evalsha");
+    g.s->ops->finish(g.w, "list", 50, 0, wall_now());
+    for (int i = 0; i < N; i++) {
+        px_session_event ev = {sids[i], "u", "acme", wall_now(), B(PX_TACTIC_DISCOVERY), NULL, 0, NULL, 0};
+        g.s->ops->record(g.w, &ev, &st[i], on_done, &d[i]);
+    }
+    long long end = mono_ms() + 5000;
+    int fired = 0;
+    while (fired < N && mono_ms() < end) {
+        h2o_evloop_run(g.loop, 10);
+        fired = 0;
+        for (int i = 0; i < N; i++)
+            fired += d[i].fired;
+    }
+    cr_assert_eq(fired, N);
+    for (int i = 0; i < N; i++) {
+        cr_expect_eq(d[i].status, 0, "%s", sids[i]);
+        cr_expect_eq(st[i].is_new, 1, "%s", sids[i]);
+        cr_expect_eq(st[i].total_requests, 1, "%s", sids[i]);
+        cr_expect_eq(st[i].new_tactics, B(PX_TACTIC_DISCOVERY), "%s", sids[i]);
+    }
+    cr_expect_eq(command_calls("evalsha") - before, 1, "one batch");
+    cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
+    cr_expect_eq(px_t_redis_num(&redis, "LLEN proxilion:v2:s:{list}"), 1, "the score left the list alone");
+    rig_close(&g);
+}
+
 /* A key's TTL is refreshed by the calls that update it, at most once per
  * half the slack (px_redis_refresh_ms): a session lives its TTL after its
  * last call, not after its first. */
