@@ -627,6 +627,17 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                  * gateway refuses the string it gets back (that call
                  * only). */
                 "local function num(h, a, b) return tonumber(sub(h, a, b)) or 0 end\n"
+                /* ZADD to a set of ours; a key of another type there is
+                 * dropped first.  ZCOUNT answers 0 for one. */
+                "local function zadd(key, ...)\n"
+                "  local a = pcall('ZADD', key, ...)\n"
+                "  if type(a) == 'number' then return a end\n"
+                "  call('DEL', key)\n"
+                "  return call('ZADD', key, ...)\n"
+                "end\n"
+                "local function zcount(key, lo)\n"
+                "  return tonumber(pcall('ZCOUNT', key, lo, '+inf')) or 0\n"
+                "end\n"
                 /* Scores first: their calls came before this batch's. A
                  * score whose session is gone makes a key of its own (4
                  * bytes), with a TTL, that no record takes for a session. */
@@ -709,7 +720,7 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 /* Index refresh times are fixed-width digit strings:
                  * comparing them as strings compares them as numbers. */
                 "    if nextr < now then\n"
-                "      call('ZADD', KEYS[1], sub(p, 42, 54), sub(p, z1 + 1, z2 - 1))\n"
+                "      zadd(KEYS[1], sub(p, 42, 54), sub(p, z1 + 1, z2 - 1))\n"
                 "      call('PEXPIRE', KEYS[1], IDXTTL)\n"
                 "      nextr, full = sub(p, 55, 67), true\n"
                 "    end\n"
@@ -743,7 +754,7 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "        for j = ai + 1, ai + ng do z[#z + 1] = now; z[#z + 1] = ARGV[j] end\n"
                 "        for j = 1, og and 2 or 1 do\n"
                 "          local key = KEYS[ki + j]\n"
-                "          if call('ZADD', key, unpack(z)) > 0 then\n"
+                "          if zadd(key, unpack(z)) > 0 then\n"
                 "            call('ZREMRANGEBYSCORE', key, '-inf', tlo)\n"
                 "            call('ZREMRANGEBYRANK', key, '0', DROP)\n"
                 "          end\n"
@@ -751,8 +762,8 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "        end\n"
                 "      end\n"
                 "      local tx = sub(p, 14, 27)\n"
-                "      uc = call('ZCOUNT', KEYS[ki + 1], tx, '+inf')\n"
-                "      if og then oc = call('ZCOUNT', KEYS[ki + 2], tx, '+inf') end\n"
+                "      uc = zcount(KEYS[ki + 1], tx)\n"
+                "      if og then oc = zcount(KEYS[ki + 2], tx) end\n"
                 "    end\n"
                 "    rep[r + 1], rep[r + 2], rep[r + 3] = fresh, uc, oc\n"
                 "    if nt > 0 then\n"
@@ -760,13 +771,13 @@ void px_redis_scripts_build(px_buf *r, px_buf *f, int ttl, double target_window,
                 "      for j = 1, nt do\n"
                 "        local key, fl = KEYS[kt + j - 1], byte(p, 72 + tk + j)\n"
                 "        if fl ~= 48 then\n"
-                "          if call('ZADD', key, now, user) > 0 then\n"
+                "          if zadd(key, now, user) > 0 then\n"
                 "            call('ZREMRANGEBYSCORE', key, '-inf', klo)\n"
                 "            call('ZREMRANGEBYRANK', key, '0', DROP)\n"
                 "          end\n"
                 "          if fl == 51 then call('PEXPIRE', key, KW) end\n"
                 "        end\n"
-                "        rep[r + 3 + j] = call('ZCOUNT', key, kx, '+inf')\n"
+                "        rep[r + 3 + j] = zcount(key, kx)\n"
                 "      end\n"
                 "    end\n"
                 "  end\n"

@@ -367,7 +367,7 @@ Test(redis_store, works_with_an_acl_user_allowed_the_documented_commands_only)
     cr_assert_eq(px_t_redis_start(&redis, NULL), 0);
     redisReply *r = px_t_redis_cmd(&redis,
                                    "ACL SETUSER gw on >pw resetkeys ~proxilion:v2:* -@all +auth +select +script "
-                                   "+evalsha +eval +multi +exec +mget +set +append +zremrangebyscore +zcard "
+                                   "+evalsha +eval +multi +exec +mget +set +append +del +zremrangebyscore +zcard "
                                    "+getrange +setrange +strlen +pexpire +zadd +zcount +zremrangebyrank");
     cr_assert(r != NULL && r->type == REDIS_REPLY_STATUS, "ACL SETUSER failed");
     freeReplyObject(r);
@@ -726,10 +726,11 @@ Test(redis_store, records_of_one_turn_share_one_script_call)
     rig_close(&g);
 }
 
-/* One batch carries many sessions, so a session key that is not ours
- * must not fail the others: a foreign string, a mangled header, another
- * type, a score for a key of another type.  The calls on them start new
- * sessions; the batch's other calls are not disturbed. */
+/* One batch carries many sessions, so a key that is not ours must not
+ * fail the others: a session key holding a foreign string, a mangled
+ * header or another type, a score for a key of another type, correlation
+ * sets of another type.  The calls on such sessions start new ones, such
+ * sets are replaced, and the batch's other calls are not disturbed. */
 Test(redis_store, keys_that_are_no_session_of_ours_fail_no_other_call)
 {
     rig g;
@@ -743,6 +744,8 @@ Test(redis_store, keys_that_are_no_session_of_ours_fail_no_other_call)
         px_t_redis_cmd(&redis, "SET proxilion:v2:s:{mangled} %s", mangled),
         px_t_redis_cmd(&redis, "HSET proxilion:v2:s:{hash} f v"),
         px_t_redis_cmd(&redis, "RPUSH proxilion:v2:s:{list} x"),
+        px_t_redis_cmd(&redis, "SET proxilion:v2:ok:{acme}:T1046 x"),
+        px_t_redis_cmd(&redis, "HSET proxilion:v2:ut:{acme}:u f v"),
     };
     for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
         cr_assert(r[i] != NULL && r[i]->type != REDIS_REPLY_ERROR);
@@ -756,7 +759,8 @@ Test(redis_store, keys_that_are_no_session_of_ours_fail_no_other_call)
     long long before = command_calls("evalsha");
     g.s->ops->finish(g.w, "list", 50, 0, wall_now());
     for (int i = 0; i < N; i++) {
-        px_session_event ev = {sids[i], "u", "acme", wall_now(), B(PX_TACTIC_DISCOVERY), NULL, 0, NULL, 0};
+        const char *tg[] = {"10.0.0.1"}, *tech[] = {"T1046"};
+        px_session_event ev = {sids[i], "u", "acme", wall_now(), B(PX_TACTIC_DISCOVERY), tg, 1, tech, 1};
         g.s->ops->record(g.w, &ev, &st[i], on_done, &d[i]);
     }
     long long end = mono_ms() + 5000;
@@ -773,6 +777,10 @@ Test(redis_store, keys_that_are_no_session_of_ours_fail_no_other_call)
         cr_expect_eq(st[i].is_new, 1, "%s", sids[i]);
         cr_expect_eq(st[i].total_requests, 1, "%s", sids[i]);
         cr_expect_eq(st[i].new_tactics, B(PX_TACTIC_DISCOVERY), "%s", sids[i]);
+        /* The foreign technique and user sets were replaced by ours. */
+        cr_expect_eq(st[i].technique_users[0], 1, "%s", sids[i]);
+        cr_expect_eq(st[i].user_distinct_targets, 1, "%s", sids[i]);
+        cr_expect_eq(st[i].org_distinct_targets, 1, "%s", sids[i]);
     }
     cr_expect_eq(command_calls("evalsha") - before, 1, "one batch");
     cr_expect_eq(errors(&g, PX_STORE_ERR_REPLY), 0);
