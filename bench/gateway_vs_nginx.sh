@@ -47,7 +47,6 @@ wait_up "http://127.0.0.1:$GW_PORT/health" "the gateway"
 
 HZ=$(getconf CLK_TCK)
 NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime
 
 # run_wrk URL PID [wrk script args] -> "rps p50_ms p99_ms cpu_us_per_request"
 # The last figure is the CPU time (user + system) the serving process spent
@@ -56,9 +55,9 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # utime + stime
 run_wrk() {
     local url=$1 pid=$2 t0 t1
     shift 2
-    t0=$(cpu_ticks "$pid")
+    t0=$(px_cpu_ticks "$pid")
     wrk -t1 -c50 -d"${DUR}s" --latency "$@" "$url" 2>/dev/null > "$TMP/wrk.out"
-    t1=$(cpu_ticks "$pid")
+    t1=$(px_cpu_ticks "$pid")
     awk -v ticks=$((t1 - t0)) -v hz="$HZ" '
              /requests in/ {n=$1} /Requests\/sec/ {rps=$2}
              /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}

@@ -38,3 +38,7 @@ http {
 }
 CONF
 }
+
+# px_cpu_ticks PID: the CPU time (user + system, clock ticks) process PID
+# has used; per request, it does not depend on how the cores were shared.
+px_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
