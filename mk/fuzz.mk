@@ -30,6 +30,10 @@ FUZZ_request_SRCS := src/common/arena.c src/common/buf.c src/common/fmt.c src/co
                      $(sort $(shell find src/engine -name '*.c'))
 FUZZ_request_LIBS := $(shell pkg-config --libs libcjson libhs yaml-0.1 libcrypto 2>/dev/null) -lm
 
+# What the gateway reads back from Redis (the session string, the script's values).
+FUZZ_redis_reply_SRCS := src/common/buf.c src/session/redis_proto.c
+FUZZ_redis_reply_LIBS := -lhiredis -lm
+
 # Second expansion lets FUZZ_<name>_SRCS be defined in a fragment read later.
 .SECONDEXPANSION:
 $(BUILD)/fuzz/%: fuzz/%_fuzz.c $$(FUZZ_$$*_SRCS)
