@@ -5,7 +5,8 @@
  * Redis is shared with other programs and operators, so its replies are
  * input too: any bytes must parse or be refused without crashing or
  * reading out of bounds, and what parses must keep the state's bounds; a
- * violation traps so the fuzzer records the input.
+ * violation traps so the fuzzer records the input.  The times parsed
+ * word by word must equal a byte-by-byte reading of the same string.
  *
  * Input: byte 0 picks the mode and the number of values; then either the
  * session string itself (values fixed and valid) or a RESP stream whose
@@ -29,6 +30,44 @@ static void check(int rc, const px_session_state *st)
         __builtin_trap();
 }
 
+/* The number in n digits at p, byte by byte; -1 unless all are digits. */
+static long long slow_digits(const uint8_t *p, int n)
+{
+    long long v = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* What parsed must match a byte-by-byte reading of the same string: the
+ * request count, the ring of times (oldest first, bad slots skipped) and
+ * the tactics' first times. */
+static void check_times(const uint8_t *s, const px_session_state *st)
+{
+    long long n = slow_digits(s + PX_REDIS_S_N, 12);
+    if ((long long)st->total_requests != n)
+        __builtin_trap();
+    int have = n < PX_SESSION_MAX_TIMES ? (int)n : PX_SESSION_MAX_TIMES, k = 0;
+    for (int i = 0; i < have; i++) {
+        long long slot = (n - have + i) % PX_SESSION_MAX_TIMES;
+        long long v = slow_digits(s + PX_REDIS_S_TIMES + slot * PX_REDIS_TIME_W, PX_REDIS_TIME_W);
+        if (v < 0)
+            continue;
+        if (k >= st->ntimes || st->times[k++] != (double)v / 1000.0)
+            __builtin_trap();
+    }
+    if (k != st->ntimes)
+        __builtin_trap();
+    for (int t = 0; t < PX_TACTIC_COUNT; t++) {
+        long long v = slow_digits(s + PX_REDIS_S_TACTICS + t * PX_REDIS_TIME_W, PX_REDIS_TIME_W);
+        if (st->tactic_first_seen[t] != (v > 0 ? (double)v / 1000.0 : 0))
+            __builtin_trap();
+    }
+}
+
 /* The session string as the bytes given, the values valid. */
 static void parse_bytes(const uint8_t *data, size_t size, size_t nnums)
 {
@@ -40,7 +79,10 @@ static void parse_bytes(const uint8_t *data, size_t size, size_t nnums)
         nums[i] = &vals[i];
     }
     px_session_state st;
-    check(px_redis_parse_record(&sess, nums, nnums, &st), &st);
+    int rc = px_redis_parse_record(&sess, nums, nnums, &st);
+    check(rc, &st);
+    if (rc == 0)
+        check_times(data, &st);
 }
 
 /* Whether a RESP header announces more than 999,999 elements or bytes.
