@@ -404,13 +404,13 @@ static void correlate(px_store_worker *w, const px_session_event *ev, px_session
     if (ev->ntargets > 0) {
         corr_key(key, sizeof(key), 'u', org, ev->user_id);
         st->user_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+        if (org[0] != '\0') {
+            corr_key(key, sizeof(key), 'o', org, NULL);
+            st->org_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
+        }
     }
     if (org[0] == '\0')
         return;
-    if (ev->ntargets > 0) {
-        corr_key(key, sizeof(key), 'o', org, NULL);
-        st->org_distinct_targets = corr_touch(s, key, ev->targets, ev->ntargets, ev->now, w->target_window);
-    }
     int n = ev->ntechniques < PX_SESSION_MAX_TECHNIQUES ? ev->ntechniques : PX_SESSION_MAX_TECHNIQUES;
     const char *const user[1] = {ev->user_id};
     for (int i = 0; i < n; i++) {

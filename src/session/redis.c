@@ -65,7 +65,7 @@
 #define BACKOFF_MAX_MS     5000
 #define MAX_INFLIGHT       4096   /* records per connection; beyond it calls fail at once */
 #define BATCH_MAX          128    /* records, and scores, per batch */
-#define REFRESH_SLOTS      4096   /* keys whose last TTL refresh a worker remembers */
+#define REFRESH_SLOTS      4096   /* TTL refreshes and member writes a worker remembers */
 #define REFRESH_PROBE      8
 #define OP_POOL_KEEP       256
 #define GAUGE_EVERY_S      5.0
@@ -414,6 +414,12 @@ static void reload_script(px_store_worker *w, int script)
         (void)submit_argv(w, op, 3, load);
 }
 
+static void observe_rtt(px_store_worker *w, double secs)
+{
+    if (w->metrics != NULL && w->ids != NULL && w->ids->roundtrip >= 0)
+        px_metrics_observe(w->metrics, w->ids->roundtrip, secs);
+}
+
 static void refresh_forget(px_store_worker *w)
 {
     memset(w->refreshed, 0, sizeof(w->refreshed));
@@ -445,8 +451,8 @@ static void batch_complete(px_store_worker *w, rop *op, const redisReply *r)
                                        (size_t)c->nnums, c->st) == 0;
         at += (size_t)c->nnums;
         bad += nums != NULL && !ok;
-        if (ok && w->ids != NULL && w->metrics != NULL && w->ids->roundtrip >= 0)
-            px_metrics_observe(w->metrics, w->ids->roundtrip, rtt);
+        if (ok)
+            observe_rtt(w, rtt);
         c->cb(c->ctx, ok ? 0 : -1);
     }
     if (bad > 0)
@@ -469,8 +475,8 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
         op_put(w, op);
         return;
     }
-    if (op->kind == OP_TERMINATE && w->ids != NULL && w->metrics != NULL && w->ids->roundtrip >= 0)
-        px_metrics_observe(w->metrics, w->ids->roundtrip, mono_now() - op->sent);
+    if (op->kind == OP_TERMINATE)
+        observe_rtt(w, mono_now() - op->sent);
     const redisReply *e = reply_error(r);
     switch (op->kind) {
     case OP_HANDSHAKE:
@@ -870,12 +876,11 @@ static void batch_seal(px_store_worker *w)
         return;
     w->bop = NULL;
     op->script = 0;
-    px_redis_batch_commands(&w->batch, &op->cmd, &w->key, w->sha[0], &op->rest_off, &op->tx_split);
-    int rc = w->state != ST_READY || op->cmd.oom || w->batch.fkeys.oom || w->batch.scores.oom ||
-                     w->batch.rkeys.oom || w->batch.rargs.oom || w->batch.mget.oom
-                 ? -1
-             : op->tx_split > 0 ? submit_tx(w, op)
-                                : submit(w, op, op->cmd.data, op->cmd.len);
+    int rc = px_redis_batch_commands(&w->batch, &op->cmd, &w->key, w->sha[0], &op->rest_off, &op->tx_split);
+    if (rc == 0 && w->state != ST_READY)
+        rc = -1;
+    if (rc == 0)
+        rc = op->tx_split > 0 ? submit_tx(w, op) : submit(w, op, op->cmd.data, op->cmd.len);
     if (rc != 0) {
         count_error(w, PX_STORE_ERR_UNAVAILABLE);
         batch_complete(w, op, NULL);
@@ -1021,10 +1026,9 @@ static void redis_worker_destroy(px_store_worker *w)
         return;
     w->destroying = 1;
     /* A batch not sent yet: its records fail (-1), as pending ones do. */
-    w->state = w->state == ST_READY ? (atomic_fetch_sub(&w->s->nready, 1), ST_DOWN) : w->state;
+    mark_down(w);
     batch_seal(w);
     if (w->ac != NULL) {
-        mark_down(w);
         /* Fails whatever is still pending (-1) and runs ev_cleanup. */
         redisAsyncFree(w->ac);
     }

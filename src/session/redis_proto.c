@@ -202,11 +202,16 @@ static void resp_ms(px_buf *b, const char *prefix, long long ms)
 }
 
 /* A score slot: tenths, 4 digits ("0915" is 91.5). */
-static void resp_score(px_buf *b, double score)
+static void put_score(char out[PX_REDIS_SCORE_W], double score)
 {
     long long tenths = llround(score * 10);
+    put_fixed(out, tenths > 9999 ? 9999 : tenths, PX_REDIS_SCORE_W);
+}
+
+static void resp_score(px_buf *b, double score)
+{
     char s[PX_REDIS_SCORE_W];
-    put_fixed(s, tenths > 9999 ? 9999 : tenths, PX_REDIS_SCORE_W);
+    put_score(s, score);
     px_resp_bulk(b, s, PX_REDIS_SCORE_W);
 }
 
@@ -283,9 +288,8 @@ void px_redis_batch_free(px_redis_batch *b)
 void px_redis_batch_score(px_redis_batch *b, px_buf *k, const char *session_id, double score)
 {
     px_resp_key(&b->fkeys, k, "s:", session_id, NULL, NULL);
-    long long tenths = llround(score * 10);
     char s[PX_REDIS_SCORE_W];
-    put_fixed(s, tenths > 9999 ? 9999 : tenths, PX_REDIS_SCORE_W);
+    put_score(s, score);
     px_buf_append(&b->scores, s, PX_REDIS_SCORE_W);
     b->nfinish++;
 }
@@ -416,8 +420,8 @@ static void append_buf(px_buf *out, const px_buf *b)
         px_buf_append(out, b->data, b->len);
 }
 
-void px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *k, const char *sha, size_t *rest_off,
-                             size_t *split)
+int px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *k, const char *sha, size_t *rest_off,
+                            size_t *split)
 {
     int nkeys = 1 + b->nfinish + b->nrkeys;
     px_resp_array(out, 3 + nkeys + 1 + b->nrargs);
@@ -431,12 +435,15 @@ void px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *k, co
     px_resp_bulk(out, b->scores.data != NULL ? b->scores.data : "", b->scores.len);
     append_buf(out, &b->rargs);
     *split = 0;
-    if (b->nrecords == 0)
-        return;
-    *split = out->len;
-    px_resp_array(out, 1 + b->nrecords);
-    px_resp_str(out, "MGET");
-    append_buf(out, &b->mget);
+    if (b->nrecords > 0) {
+        *split = out->len;
+        px_resp_array(out, 1 + b->nrecords);
+        px_resp_str(out, "MGET");
+        append_buf(out, &b->mget);
+    }
+    /* A part that ran out of memory was cut short: the commands are not
+     * what the batch holds. */
+    return out->oom || b->fkeys.oom || b->scores.oom || b->rkeys.oom || b->rargs.oom || b->mget.oom ? -1 : 0;
 }
 
 long long px_redis_refresh_ms(int ttl, double target_window, double technique_window)

@@ -145,8 +145,9 @@ int  px_redis_batch_record(px_redis_batch *b, px_buf *scratch, const px_session_
                            double technique_window, int ttl, uint64_t seed, px_redis_seen_fn seen, void *seen_ctx);
 /* Writes the batch's commands into out: EVALSHA sha ... (rest_off: where
  * the arguments after the SHA start, for a NOSCRIPT retry as EVAL), then,
- * when it has records, MGET (split: where it starts; 0 without). */
-void px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *scratch, const char *sha,
+ * when it has records, MGET (split: where it starts; 0 without).  Returns
+ * 0, or -1 when memory ran out (here or while the batch was filled). */
+int  px_redis_batch_commands(const px_redis_batch *b, px_buf *out, px_buf *scratch, const char *sha,
                              size_t *rest_off, size_t *split);
 
 /* The slack added to every TTL, and twice the longest a caller may wait

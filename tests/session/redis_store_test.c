@@ -895,7 +895,7 @@ Test(redis_store, commands_are_well_formed)
     cr_expect_eq(px_redis_batch_record(&b, &key, &evs[2], 600, 900, 100, 7, seen_before, &a), 3);
     px_redis_batch_score(&b, &key, "s", 100);
     size_t rest = 0, split = 0;
-    px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split);
+    cr_assert_eq(px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split), 0);
     cr_assert_gt(split, 0, "records need their MGET");
     /* KEYS (13): the index, 2 scores' sessions; s; s:{1}, its 2 target
      * sets and 3 technique sets; t and its 2 target sets.  ARGV (7): the
@@ -943,7 +943,7 @@ Test(redis_store, commands_are_well_formed)
             evs[1].ntargets = 3;
         }
         cr_expect_eq(px_redis_batch_record(&b, &key, &evs[1], 600, 900, 100, 7, seen_before, &a), 6);
-        px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split);
+        cr_assert_eq(px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split), 0);
         ev = parse_command(cmd.data, split, 3 + 7 + 2 + evs[1].ntargets, "EVALSHA again");
         expect_flags(ev->element[11], round == 0 ? "0" "00" "000" : "0" "11" "000", round == 0 ? "again" : "new target");
         freeReplyObject(ev);
@@ -952,7 +952,7 @@ Test(redis_store, commands_are_well_formed)
     px_redis_batch_reset(&b);
     px_buf_reset(&cmd);
     px_redis_batch_score(&b, &key, "s", 10);
-    px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split);
+    cr_assert_eq(px_redis_batch_commands(&b, &cmd, &key, "0123456789012345678901234567890123456789", &rest, &split), 0);
     cr_expect_eq(split, 0);
     expect_one_command(&cmd, 3 + 2 + 1, "EVALSHA, scores only");
     px_buf_reset(&cmd);
