@@ -30,7 +30,10 @@ static void check(int rc, const px_session_state *st)
         __builtin_trap();
 }
 
-/* The number in n digits at p, byte by byte; -1 unless all are digits. */
+/* The number in n digits at p, byte by byte; -1 unless all are digits.
+ * The oracle for redis_proto.c's word-at-a-time parsing, so written
+ * apart from it on purpose (its own digits() is static and shares the
+ * code under test). */
 static long long slow_digits(const uint8_t *p, int n)
 {
     long long v = 0;
